@@ -1,0 +1,63 @@
+"""Builds the ASGI app: the REST API, and (when enabled) the portal and the OCPP endpoint."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from chargedesk import __version__, errors
+from chargedesk.config import Settings, get_settings
+from chargedesk.db import Database
+from chargedesk.locations.router import router as locations_router
+from chargedesk.organizations.router import router as organizations_router
+from chargedesk.stations.router import router as stations_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+The chargedesk API: everything the portal does, for your CRM, BI warehouse, installer and customer apps.
+
+Authenticate with `Authorization: Bearer <api key>` (`chargedesk api-key create`). A key sees its
+organisation and the organisations below it. Errors are `application/problem+json` (RFC 9457).
+Lists are paginated with `limit` (max 1000) and `cursor`, and take `updated_since` for incremental sync.
+"""
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (organizations_router, locations_router, stations_router):
+        api.include_router(router)
+    return api
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            await database.dispose()
+
+    app = FastAPI(
+        title="chargedesk",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    errors.install(app)
+    app.include_router(api_router())
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

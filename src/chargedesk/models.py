@@ -1,0 +1,22 @@
+"""Every table, imported in dependency order, for Alembic and for code that needs the whole metadata."""
+
+from chargedesk.auth.models import ApiKey
+from chargedesk.customers.models import Customer
+from chargedesk.db import Base
+from chargedesk.locations.models import Location, LocationAuthorizedCustomer, LocationAuthorizedToken
+from chargedesk.organizations.models import Organization
+from chargedesk.stations.models import ChargeStation, ConnectorStatus
+from chargedesk.tokens.models import Token
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "ChargeStation",
+    "ConnectorStatus",
+    "Customer",
+    "Location",
+    "LocationAuthorizedCustomer",
+    "LocationAuthorizedToken",
+    "Organization",
+    "Token",
+]
