@@ -1,0 +1,3 @@
+from chargedesk.cli import app
+
+app()
