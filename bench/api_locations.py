@@ -7,24 +7,20 @@ import argparse
 import asyncio
 import json
 import random
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from sqlalchemy import insert
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import percentiles, postgres_database, server  # noqa: E402
-
-from chargedesk.auth.keys import create_key  # noqa: E402
-from chargedesk.db import Database  # noqa: E402
-from chargedesk.ids import new_id  # noqa: E402
-from chargedesk.locations.models import Location  # noqa: E402
-from chargedesk.migrations import upgrade  # noqa: E402
-from chargedesk.organizations import service as organizations  # noqa: E402
+from chargedesk.auth.keys import create_key
+from chargedesk.db import Database
+from chargedesk.ids import new_id
+from chargedesk.locations.models import Location
+from chargedesk.migrations import upgrade
+from chargedesk.organizations import service as organizations
+from common import percentiles, postgres_database, server
 
 CITIES = [
     "Amsterdam",
