@@ -7,8 +7,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from chargedesk import __version__, errors
+from chargedesk.audit.router import router as audit_router
 from chargedesk.config import Settings, get_settings
 from chargedesk.db import Database
+from chargedesk.driver.router import operator_router as driver_keys_router
+from chargedesk.driver.router import router as driver_router
 from chargedesk.locations.router import router as locations_router
 from chargedesk.organizations.router import router as organizations_router
 from chargedesk.stations.router import router as stations_router
@@ -26,7 +29,14 @@ Lists are paginated with `limit` (max 1000) and `cursor`, and take `updated_sinc
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
-    for router in (organizations_router, locations_router, stations_router):
+    for router in (
+        organizations_router,
+        locations_router,
+        stations_router,
+        driver_keys_router,
+        driver_router,
+        audit_router,
+    ):
         api.include_router(router)
     return api
 

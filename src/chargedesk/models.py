@@ -1,5 +1,6 @@
 """Every table, imported in dependency order, for Alembic and for code that needs the whole metadata."""
 
+from chargedesk.audit.models import AuditEvent
 from chargedesk.auth.models import ApiKey
 from chargedesk.customers.models import Customer
 from chargedesk.db import Base
@@ -10,6 +11,7 @@ from chargedesk.tokens.models import Token
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "Base",
     "ChargeStation",
     "ConnectorStatus",
