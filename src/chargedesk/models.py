@@ -5,6 +5,7 @@ from chargedesk.customers.models import Customer
 from chargedesk.db import Base
 from chargedesk.locations.models import Location, LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.organizations.models import Organization
+from chargedesk.portal.models import PortalUser
 from chargedesk.stations.models import ChargeStation, ConnectorStatus
 from chargedesk.tokens.models import Token
 
@@ -18,5 +19,6 @@ __all__ = [
     "LocationAuthorizedCustomer",
     "LocationAuthorizedToken",
     "Organization",
+    "PortalUser",
     "Token",
 ]

@@ -201,3 +201,16 @@ async def render(session: AsyncSession, locations: list[Location]) -> list[Locat
 
 async def render_one(session: AsyncSession, location: Location) -> LocationOut:
     return (await render(session, [location]))[0]
+
+
+async def count(session: AsyncSession, principal: Principal, filters: LocationFilters) -> int:
+    stmt = filtered(principal, filters, session.bind.dialect.name)
+    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+async def custom_groups(session: AsyncSession, principal: Principal) -> list[str]:
+    """Every custom group used by a visible location, sorted (for filter menus)."""
+    rows = await session.scalars(
+        select(Location.custom_groups).where(Location.organization_id.in_(principal.visible)).distinct()
+    )
+    return sorted({group for groups in rows for group in groups or ()})
