@@ -14,7 +14,7 @@ from chargedesk.organizations.service import in_tree
 from chargedesk.pagination import PageParams
 from chargedesk.portal import forms
 from chargedesk.portal.session import Viewer, signed_in
-from chargedesk.portal.web import redirect, render, show, submit, target
+from chargedesk.portal.web import pushed, redirect, render, show, submit, target
 from chargedesk.schemas import MaintenanceStatus
 from chargedesk.stations import service as stations
 
@@ -154,7 +154,9 @@ async def save_location(
         return await _page(request, db, viewer, location_id, "edit", 422, values=values, errors=errors)
     if target(request) is None:
         return redirect(request, f"/locations/{location_id}")
-    return await _page(request, db, viewer, location_id, "details", notice="Saved.")
+    return pushed(
+        await _page(request, db, viewer, location_id, "details", notice="Saved."), f"/locations/{location_id}"
+    )
 
 
 async def _publish(request: Request, db: AsyncSession, viewer: Viewer, location_id: str, published: bool) -> Response:
@@ -170,7 +172,7 @@ async def _publish(request: Request, db: AsyncSession, viewer: Viewer, location_
     if target(request) is None:
         return redirect(request, f"/locations/{location_id}")
     message = "Published: drivers can see this location." if published else "Unpublished: drivers no longer see it."
-    return await _page(request, db, viewer, location_id, "details", notice=message)
+    return pushed(await _page(request, db, viewer, location_id, "details", notice=message), f"/locations/{location_id}")
 
 
 @router.post("/{location_id}/publish")

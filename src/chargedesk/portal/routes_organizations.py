@@ -28,7 +28,8 @@ def _tree(orgs: list[Any], visible_root: str) -> dict[str | None, list[Any]]:
 
 
 async def _list(request: Request, db: AsyncSession, viewer: Viewer, status: int = 200, **extra: Any) -> Response:
-    orgs = await service.in_tree(db, viewer.principal.visible)
+    # Fresh, not the request's Principal: the tree must show an organisation created by this request.
+    orgs = await service.in_tree(db, await service.descendant_ids(db, viewer.principal.organization_id))
     context = {
         "nav": "organizations",
         "children": _tree(orgs, viewer.principal.organization_id),

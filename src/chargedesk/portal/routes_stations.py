@@ -13,7 +13,7 @@ from chargedesk.organizations.service import in_tree
 from chargedesk.pagination import PageParams
 from chargedesk.portal import forms
 from chargedesk.portal.session import Viewer, signed_in
-from chargedesk.portal.web import redirect, render, show, submit, target
+from chargedesk.portal.web import pushed, redirect, render, show, submit, target
 from chargedesk.schemas import MaintenanceStatus
 from chargedesk.stations import service
 from chargedesk.stations.schemas import StationCreate, StationFields, StationOut
@@ -173,7 +173,8 @@ async def save_station(
         return await _page(request, db, viewer, station_id, "edit", 422, values=values, errors=errors)
     if target(request) is None:
         return redirect(request, f"/stations/{station_id}")
-    return await _page(request, db, viewer, await service.render_one(db, station), "details", notice="Saved.")
+    page = await _page(request, db, viewer, await service.render_one(db, station), "details", notice="Saved.")
+    return pushed(page, f"/stations/{station_id}")
 
 
 @router.post("/{station_id}/location")

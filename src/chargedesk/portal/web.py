@@ -48,6 +48,12 @@ def redirect(request: Request, url: str) -> Response:
     return session.save(request, RedirectResponse(url, status_code=303))
 
 
+def pushed(response: Response, url: str) -> Response:
+    """Have htmx show `url` in the address bar (after a form on /…/edit has been saved, say)."""
+    response.headers["HX-Push-Url"] = url
+    return response
+
+
 def querystring(params: dict[str, Any], **changes: Any) -> str:
     """`?…` from `params` with `changes` applied; empty values are dropped (for filter and page links)."""
     merged = {**params, **changes}
