@@ -46,22 +46,12 @@ async def list_stations(
     context = {
         "nav": "stations",
         "items": items,
-        "location_names": await _location_names(db, viewer, {s.location_id for s in items}),
+        "location_names": await locations.names(db, viewer.principal, (s.location_id for s in items)),
         "next_cursor": next_cursor,
         "cursor": cursor,
         "params": {"q": q, "online": online, "access_mode": access_mode},
     }
     return show(request, "results", "stations/_results.html", "stations/list.html", context)
-
-
-async def _location_names(db: AsyncSession, viewer: Viewer, ids: set[str | None]) -> dict[str, str]:
-    names = {}
-    for location_id in filter(None, ids):
-        try:
-            names[location_id] = (await locations.get(db, viewer.principal, location_id)).name
-        except NotFound:
-            continue
-    return names
 
 
 async def _choices(db: AsyncSession, viewer: Viewer) -> dict[str, Any]:

@@ -103,9 +103,12 @@ async def check_csrf(request: Request) -> None:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The signed-in user and the Principal that the services scope and check against."""
+    """The signed-in user and the Principal that the services scope and check against. Plain values, not the ORM
+    row: a page that rolls back a failed save still renders them."""
 
-    user: PortalUser
+    user_id: str
+    email: str
+    role: str
     principal: Principal
 
     def can(self, permission: str) -> bool:
@@ -113,7 +116,7 @@ class Viewer:
 
     def need(self, permission: str) -> None:
         if not self.can(permission):
-            raise Forbidden(f"Your role ({self.user.role}) may not do this: ask an administrator.")
+            raise Forbidden(f"Your role ({self.role}) may not do this: ask an administrator.")
 
 
 async def signed_in(request: Request, session: AsyncSession = Depends(get_session)) -> Viewer:
@@ -123,5 +126,5 @@ async def signed_in(request: Request, session: AsyncSession = Depends(get_sessio
         raise LoginRequired()
     visible = await descendant_ids(session, user.organization_id)
     principal = Principal(f"user:{user.id}", user.organization_id, user.role, visible)
-    request.state.viewer = Viewer(user, principal)
+    request.state.viewer = Viewer(user.id, user.email, user.role, principal)
     return request.state.viewer

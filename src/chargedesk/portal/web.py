@@ -25,6 +25,19 @@ templates.env.globals["version"] = __version__
 NOT_PORTAL = ("/api/", "/ocpp", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 
+# Pages show an operator's data: never cached, never framed (clickjacking), scripts and forms from here only.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
 def is_portal(request: Request) -> bool:
     return not request.url.path.startswith(NOT_PORTAL)
 
@@ -38,6 +51,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     viewer = getattr(request.state, "viewer", None)
     data = {"viewer": viewer, "csrf_token": session.csrf_token(request), "querystring": querystring, **(context or {})}
     response = templates.TemplateResponse(request, name, data, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
     return session.save(request, response)
 
 
@@ -90,7 +104,10 @@ def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, dict[st
 
 def _error_page(request: Request, status: int, detail: str) -> Response:
     if target(request):
-        return render(request, "_alert.html", {"message": detail, "kind": "error"}, status)
+        # An htmx action was refused: show why at the top of the page and leave the rest as it is.
+        response = render(request, "_alert.html", {"message": detail, "kind": "error"}, status)
+        response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin"})
+        return response
     return render(
         request, "error.html", {"status": status, "title": TITLES.get(status, "Error"), "detail": detail}, status
     )

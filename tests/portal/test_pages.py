@@ -1,23 +1,12 @@
 """The portal over HTTP (no browser): sign-in, sessions, CSRF, organisation scoping and roles."""
 
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
 from sqlalchemy import insert
 
-from chargedesk.app import create_app
 from chargedesk.customers.models import Customer
 from chargedesk.locations.models import LocationAuthorizedCustomer
 from tests.factories import location_body
-from tests.portal_helpers import PASSWORD, csrf_of, login, make_user
-
-
-@pytest.fixture
-async def web(db, settings) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, db=db))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
+from tests.portal.helpers import PASSWORD, csrf_of, login, make_user
 
 
 async def _location(client, admin, **overrides) -> dict:
