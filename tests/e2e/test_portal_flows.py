@@ -96,7 +96,7 @@ def test_station_create_and_link(page):
     page.get_by_role("button", name="Link").click()
     expect(page.get_by_role("status")).to_have_text("Linked to the location.")
     assert _not_reloaded(page)
-    shot(page, "station-details-1280", docs=True)
+    shot(page, "station-details-1280")
 
     page.get_by_role("link", name="Open Depot North").click()
     page.get_by_role("tab", name=re.compile("Charge stations")).click()
@@ -168,7 +168,7 @@ def test_wrong_password_in_the_browser(page):
 
 def test_phone_width(phone):
     log_in(phone)
-    for path in ("/", "/locations", "/stations", "/organizations", "/locations/new"):
+    for path in ("/", "/locations", "/stations", "/organizations", "/locations/new", "/stations/new", "/stations/E2E-CP-01"):
         phone.goto(path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
@@ -177,7 +177,7 @@ def test_phone_width(phone):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "location-details-390", docs=True)
     phone.goto("/locations")
-    shot(phone, "locations-list-390", docs=True)
+    shot(phone, "locations-list-390")
 
 
 def test_csrf_refusal_without_a_browser(server):
