@@ -45,7 +45,7 @@ def _cli(*args: str, stdin: str | None = None, env: dict[str, str]) -> None:
     subprocess.run(command, input=stdin, text=True, check=True, env=env, capture_output=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running `chargedesk serve`, with an admin and a viewer created by `chargedesk user create`."""
     workdir = tmp_path_factory.mktemp("e2e")
@@ -80,8 +80,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    # Package scope: Playwright's sync API keeps an event loop running in this thread while it is open, and the
+    # async tests after this package need the thread's loop to themselves.
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium"
         if os.environ.get("CI"):

@@ -168,7 +168,8 @@ def test_wrong_password_in_the_browser(page):
 
 def test_phone_width(phone):
     log_in(phone)
-    for path in ("/", "/locations", "/stations", "/organizations", "/locations/new", "/stations/new", "/stations/E2E-CP-01"):
+    pages = ("/", "/locations", "/stations", "/organizations", "/locations/new", "/stations/new", "/stations/E2E-CP-01")
+    for path in pages:
         phone.goto(path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"

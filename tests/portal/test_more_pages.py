@@ -1,6 +1,5 @@
 """The portal over HTTP: stations, organisations, sessions that end, and `chargedesk user create`."""
 
-
 from typer.testing import CliRunner
 
 from chargedesk.cli import app as cli

@@ -1,6 +1,5 @@
 """The portal over HTTP (no browser): sign-in, sessions, CSRF, organisation scoping and roles."""
 
-
 from sqlalchemy import insert
 
 from chargedesk.customers.models import Customer
