@@ -225,3 +225,9 @@ async def names(session: AsyncSession, principal: Principal, location_ids: Itera
         Location.id.in_(ids), Location.organization_id.in_(principal.visible)
     )
     return dict((await session.execute(stmt)).all())
+
+
+async def choices(session: AsyncSession, principal: Principal, limit: int) -> list[tuple[str, str]]:
+    """(id, name) of the visible locations by name, at most `limit` (for a menu that picks a location)."""
+    stmt = select(Location.id, Location.name).where(Location.organization_id.in_(principal.visible))
+    return [tuple(row) for row in (await session.execute(stmt.order_by(Location.name, Location.id).limit(limit))).all()]

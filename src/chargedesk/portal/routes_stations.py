@@ -55,11 +55,9 @@ async def list_stations(
 
 
 async def _choices(db: AsyncSession, viewer: Viewer) -> dict[str, Any]:
-    params = PageParams(LOCATION_CHOICES, None, None)
-    rows, _ = await locations.list_page(db, viewer.principal, locations.LocationFilters(), params)
     return {
         "org_options": [(o.id, o.name) for o in await in_tree(db, viewer.principal.visible)],
-        "location_options": [(r.id, r.name) for r in sorted(rows, key=lambda r: r.name.lower())],
+        "location_options": await locations.choices(db, viewer.principal, LOCATION_CHOICES),
         "statuses": [s.value for s in MaintenanceStatus],
         "connector_format": forms.CONNECTOR_FORMAT,
     }
