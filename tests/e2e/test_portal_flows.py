@@ -43,6 +43,7 @@ def test_location_create_edit_publish(page):
     page.get_by_label("Next visit").fill("2026-12-15")
     page.get_by_label("Open 24/7").uncheck()
     page.get_by_label("Regular hours").fill("Mon 07:00-22:00\nSat 09:00-17:00")
+    shot(page, "location-edit-1280")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     panel = page.get_by_role("tabpanel")

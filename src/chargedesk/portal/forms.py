@@ -2,6 +2,7 @@
 validation error lands next to the input it is about. Lists that the API takes as arrays are edited as text,
 one item per line, and a bad line is reported with its number."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -10,6 +11,11 @@ from chargedesk.locations.schemas import LocationOut
 from chargedesk.stations.schemas import StationOut
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def options(values: Iterable[str]) -> list[tuple[str, str]]:
+    """Menu options for API enum values: PARKING_LOT → "Parking lot", needs_attention → "Needs attention"."""
+    return [(v, v.replace("_", " ").capitalize()) for v in values]
 
 
 class FormError(Exception):

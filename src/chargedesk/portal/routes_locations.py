@@ -55,9 +55,9 @@ async def list_locations(
 async def _form_context(db: AsyncSession, viewer: Viewer) -> dict[str, Any]:
     return {
         "org_options": [(o.id, o.name) for o in await in_tree(db, viewer.principal.visible)],
-        "parking_types": [p.value for p in ParkingType],
+        "parking_types": forms.options(ParkingType),
         "facilities": [f.value for f in Facility],
-        "statuses": [s.value for s in MaintenanceStatus],
+        "statuses": forms.options(MaintenanceStatus),
         "days": forms.DAYS,
     }
 

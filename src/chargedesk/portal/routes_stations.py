@@ -58,7 +58,7 @@ async def _choices(db: AsyncSession, viewer: Viewer) -> dict[str, Any]:
     return {
         "org_options": [(o.id, o.name) for o in await in_tree(db, viewer.principal.visible)],
         "location_options": await locations.choices(db, viewer.principal, LOCATION_CHOICES),
-        "statuses": [s.value for s in MaintenanceStatus],
+        "statuses": forms.options(MaintenanceStatus),
         "connector_format": forms.CONNECTOR_FORMAT,
     }
 
