@@ -1,5 +1,7 @@
 """The portal over HTTP: stations, organisations, sessions that end, and `chargedesk user create`."""
 
+import re
+
 from typer.testing import CliRunner
 
 from chargedesk.cli import app as cli
@@ -141,3 +143,34 @@ def test_user_create_command(tmp_path):
     assert role.exit_code == 2 and "Unknown role" in role.output
     prompted = create("d@example.com", password="long enough password\nlong enough password\n")
     assert prompted.exit_code == 0, prompted.output
+
+
+async def test_demo_data_has_a_working_login(db, web):
+    from chargedesk import demo
+
+    async with db.sessionmaker() as session:
+        assert await demo.load(session)
+        await session.commit()
+    response = await login(web, demo.DEMO_LOGIN_EMAIL, demo.DEMO_LOGIN_PASSWORD)
+    assert response.status_code == 303
+    dashboard = await web.get("/")
+    assert "Station Square" not in dashboard.text and "charge locations" in dashboard.text
+    listing = await web.get("/locations")
+    assert "Station Square" in listing.text and "Parkside Garage" in listing.text
+
+
+async def test_a_location_s_stations_tab_paginates(db, web, client, admin):
+    location = (await client.post("/locations", json=location_body(), headers=admin.headers)).json()
+    for n in range(27):
+        body = station_body(f"CP-{n:02}", location_id=location["id"])
+        assert (await client.post("/charge-stations", json=body, headers=admin.headers)).status_code == 201
+    await make_user(db, "jane@example.com")
+    await login(web, "jane@example.com")
+    first = await web.get(f"/locations/{location['id']}/stations")
+    assert first.text.count('href="/stations/CP-') == 25 and "Charge stations (27)" in first.text
+    cursor = re.search(r'href="[^"]*/stations\?cursor=([^"]+)"', first.text).group(1)
+    rest = await web.get(
+        f"/locations/{location['id']}/stations", params={"cursor": cursor}, headers=HTMX | {"HX-Target": "location"}
+    )
+    assert rest.text.count('href="/stations/CP-') == 2 and "<html" not in rest.text
+    assert "CP-26" in rest.text and "CP-00" not in rest.text
