@@ -107,6 +107,19 @@ def test_station_create_and_link(page):
     shot(page, "location-stations-1280")
 
 
+def test_delete_a_location_after_confirming(page):
+    log_in(page)
+    _create_location(page, "Temporary Lot")
+    page.get_by_label("More actions").click()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("menuitem", name="Delete").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Temporary Lot")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("menuitem", name="Delete").click()
+    page.wait_for_url("**/locations")
+    expect(page.locator("#results")).not_to_contain_text("Temporary Lot")
+
+
 def test_station_form_errors_next_to_the_field(page):
     log_in(page)
     page.goto("/stations/new")

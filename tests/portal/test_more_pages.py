@@ -174,3 +174,19 @@ async def test_a_location_s_stations_tab_paginates(db, web, client, admin):
     )
     assert rest.text.count('href="/stations/CP-') == 2 and "<html" not in rest.text
     assert "CP-26" in rest.text and "CP-00" not in rest.text
+
+
+async def test_delete_a_location_only_once_its_stations_are_gone(db, web, client, admin):
+    location = (await client.post("/locations", json=location_body(), headers=admin.headers)).json()
+    body = station_body("CP-1", location_id=location["id"])
+    assert (await client.post("/charge-stations", json=body, headers=admin.headers)).status_code == 201
+    await make_user(db, "jane@example.com")
+    await login(web, "jane@example.com")
+    token = csrf_of((await web.get(f"/locations/{location['id']}")).text)
+    refused = await web.post(f"/locations/{location['id']}/delete", data={"csrf_token": token})
+    assert refused.status_code == 409 and "unlink or move them first" in refused.text
+    station_gone = await web.post("/stations/CP-1/delete", headers=HTMX | {"X-CSRF-Token": token})
+    assert station_gone.headers["HX-Redirect"] == "/stations"
+    gone = await web.post(f"/locations/{location['id']}/delete", data={"csrf_token": token})
+    assert gone.status_code == 303 and gone.headers["location"] == "/locations"
+    assert (await client.get(f"/locations/{location['id']}", headers=admin.headers)).status_code == 404

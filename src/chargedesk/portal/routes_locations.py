@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from chargedesk.auth.deps import get_session
-from chargedesk.errors import Problem
+from chargedesk.errors import Conflict, Problem
 from chargedesk.locations import service
 from chargedesk.locations.schemas import Facility, LocationIn, LocationOut, ParkingType
 from chargedesk.organizations.service import in_tree
@@ -187,3 +187,17 @@ async def unpublish_location(
     request: Request, location_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
     return await _publish(request, db, viewer, location_id, False)
+
+
+@router.post("/{location_id}/delete")
+async def delete_location(
+    request: Request, location_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
+) -> Response:
+    viewer.need(WRITE)
+    try:
+        await service.remove(db, viewer.principal, location_id)
+    except Conflict as exc:
+        await db.rollback()
+        return await _page(request, db, viewer, location_id, "details", exc.status, alert=exc.detail)
+    await db.commit()
+    return redirect(request, "/locations")

@@ -186,3 +186,13 @@ async def link_station(
         return redirect(request, f"/stations/{station_id}")
     message = "Linked to the location." if location_id else "Unlinked from its location."
     return await _page(request, db, viewer, await service.render_one(db, station), "details", notice=message)
+
+
+@router.post("/{station_id}/delete")
+async def delete_station(
+    request: Request, station_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
+) -> Response:
+    viewer.need(WRITE)
+    await service.remove(db, viewer.principal, station_id)
+    await db.commit()
+    return redirect(request, "/stations")
