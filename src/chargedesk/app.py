@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
 
 from chargedesk import __version__, errors
 from chargedesk.audit.router import router as audit_router
@@ -14,6 +13,7 @@ from chargedesk.driver.router import operator_router as driver_keys_router
 from chargedesk.driver.router import router as driver_router
 from chargedesk.locations.router import router as locations_router
 from chargedesk.organizations.router import router as organizations_router
+from chargedesk.portal import web as portal
 from chargedesk.stations.router import router as stations_router
 
 API_PREFIX = "/api/v1"
@@ -61,10 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     errors.install(app)
     app.include_router(api_router())
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    portal.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -10,6 +10,8 @@ from chargedesk.config import get_settings
 app = typer.Typer(help="chargedesk: a back office for charge point operators.", no_args_is_help=True)
 api_key_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
+user_app = typer.Typer(help="Manage portal users.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="Overrides CHARGEDESK_DATABASE_URL.", show_default=False)
@@ -63,12 +65,13 @@ def serve(
     settings.port = port or settings.port
     upgrade(settings.database_url)
     if demo or settings.demo_data:
-        from chargedesk.demo import DEMO_ADMIN_KEY
+        from chargedesk.demo import DEMO_ADMIN_KEY, DEMO_LOGIN_EMAIL, DEMO_LOGIN_PASSWORD
 
         if asyncio.run(_load_demo(settings.database_url)):
             typer.echo("Loaded demo data.")
         typer.echo(f"Demo admin API key: {DEMO_ADMIN_KEY}")
-    typer.echo(f"chargedesk on http://{settings.host}:{settings.port} (API docs: /docs)")
+        typer.echo(f"Demo portal login: {DEMO_LOGIN_EMAIL} / {DEMO_LOGIN_PASSWORD}")
+    typer.echo(f"chargedesk on http://{settings.host}:{settings.port} (portal: /, API docs: /docs)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
@@ -107,6 +110,53 @@ def api_key_create(
     secret = asyncio.run(_create_key(url, organization, role, name))
     typer.echo(f"API key for {organization!r} ({role}); store it now, it is not shown again:")
     typer.echo(secret)
+
+
+async def _create_user(url: str, email: str, password: str, organization: str, role: str, name: str | None) -> str:
+    from chargedesk.db import Database
+    from chargedesk.organizations import service as organizations
+    from chargedesk.portal import users
+
+    db = Database(url)
+    try:
+        async with db.sessionmaker() as session:
+            org = await organizations.get_or_create(session, organization)
+            user = await users.create(session, email, password, org.id, role, name)
+            await session.commit()
+            return user.email
+    finally:
+        await db.dispose()
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The sign-in email (case-insensitive, unique).")],
+    organization: Annotated[str, typer.Option(help="Organisation name; created if missing.")],
+    role: Annotated[str, typer.Option(help="admin, location_manager, installer or viewer.")] = "admin",
+    name: Annotated[str | None, typer.Option(help="The person's name.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (first line).")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a portal user; asks for the password unless --password-stdin is given."""
+    import sys
+
+    from chargedesk.errors import Problem
+    from chargedesk.migrations import upgrade
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    url = _url(database_url)
+    upgrade(url)
+    try:
+        created = asyncio.run(_create_user(url, email, password, organization, role, name))
+    except Problem as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2 if exc.status == 422 else 1) from None
+    typer.echo(f"Portal user {created} ({role}) of {organization!r} created.")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ from chargedesk.ids import new_id
 from chargedesk.locations.models import Location
 from chargedesk.organizations import service as organizations
 from chargedesk.organizations.models import Organization
+from chargedesk.portal import users
 from chargedesk.stations.models import ChargeStation
 from chargedesk.tokens.models import Token
 
 # A fixed, well-known key so that every start of the demo can print it. Demo data only.
 DEMO_ADMIN_KEY = "cdk_demo-admin-key-for-local-use-only"
+DEMO_LOGIN_EMAIL = "admin@demo.chargedesk.local"
+DEMO_LOGIN_PASSWORD = "demo-password"
 
 _T2 = {
     "standard": "IEC_62196_T2",
@@ -50,6 +53,7 @@ async def load(session: AsyncSession) -> bool:
             prefix=DEMO_ADMIN_KEY[:12],
         )
     )
+    await users.create(session, DEMO_LOGIN_EMAIL, DEMO_LOGIN_PASSWORD, operator.id, "admin", name="Demo admin")
     sites = [
         (
             operator.id,

@@ -6,6 +6,7 @@ from chargedesk.customers.models import Customer
 from chargedesk.db import Base
 from chargedesk.locations.models import Location, LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.organizations.models import Organization
+from chargedesk.portal.models import PortalUser
 from chargedesk.stations.models import ChargeStation, ConnectorStatus
 from chargedesk.tokens.models import Token
 
@@ -20,5 +21,6 @@ __all__ = [
     "LocationAuthorizedCustomer",
     "LocationAuthorizedToken",
     "Organization",
+    "PortalUser",
     "Token",
 ]

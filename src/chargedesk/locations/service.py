@@ -226,3 +226,33 @@ async def render(session: AsyncSession, locations: list[Location]) -> list[Locat
 
 async def render_one(session: AsyncSession, location: Location) -> LocationOut:
     return (await render(session, [location]))[0]
+
+
+async def count(session: AsyncSession, principal: Principal, filters: LocationFilters) -> int:
+    stmt = await filtered(session, principal, filters)
+    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+async def custom_groups(session: AsyncSession, principal: Principal) -> list[str]:
+    """Every custom group used by a visible location, sorted (for filter menus)."""
+    rows = await session.scalars(
+        select(Location.custom_groups).where(Location.organization_id.in_(principal.visible)).distinct()
+    )
+    return sorted({group for groups in rows for group in groups or ()})
+
+
+async def names(session: AsyncSession, principal: Principal, location_ids: Iterable[str | None]) -> dict[str, str]:
+    """Name by id, for the visible ones among `location_ids` (one query, for a page of stations)."""
+    ids = {i for i in location_ids if i}
+    if not ids:
+        return {}
+    stmt = select(Location.id, Location.name).where(
+        Location.id.in_(ids), Location.organization_id.in_(principal.visible)
+    )
+    return dict((await session.execute(stmt)).all())
+
+
+async def choices(session: AsyncSession, principal: Principal, limit: int) -> list[tuple[str, str]]:
+    """(id, name) of the visible locations by name, at most `limit` (for a menu that picks a location)."""
+    stmt = select(Location.id, Location.name).where(Location.organization_id.in_(principal.visible))
+    return [tuple(row) for row in (await session.execute(stmt.order_by(Location.name, Location.id).limit(limit))).all()]

@@ -86,3 +86,12 @@ async def _move(session: AsyncSession, org: Organization, parent_id: str | None)
             sql_update(Token).where(Token.organization_id.in_(subtree)).values(root_organization_id=new_root)
         )
         await session.refresh(org)
+
+
+async def in_tree(session: AsyncSession, visible: frozenset[str]) -> list[Organization]:
+    """The visible organisations, by name (the portal nests them by parent_id)."""
+    return list(
+        (
+            await session.scalars(select(Organization).where(Organization.id.in_(visible)).order_by(Organization.name))
+        ).all()
+    )

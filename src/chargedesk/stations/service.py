@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,9 +111,7 @@ class StationFilters:
     access_mode: str | None = None
 
 
-async def list_page(
-    session: AsyncSession, principal: Principal, filters: StationFilters, params: PageParams
-) -> tuple[list[ChargeStation], str | None]:
+def filtered(principal: Principal, filters: StationFilters, dialect: str) -> Select[Any]:
     stmt = select(ChargeStation).where(ChargeStation.organization_id.in_(principal.visible))
     if filters.q:
         like = contains_pattern(filters.q)
@@ -122,13 +120,18 @@ async def list_page(
     if filters.location_id:
         stmt = stmt.where(ChargeStation.location_id == filters.location_id)
     if filters.custom_group:
-        stmt = stmt.where(
-            json_array_contains(ChargeStation.custom_groups, filters.custom_group, session.bind.dialect.name)
-        )
+        stmt = stmt.where(json_array_contains(ChargeStation.custom_groups, filters.custom_group, dialect))
     if filters.online is not None:
         stmt = stmt.where(ChargeStation.online.is_(filters.online))
     if filters.access_mode:
         stmt = stmt.where(ChargeStation.access_mode == filters.access_mode)
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession, principal: Principal, filters: StationFilters, params: PageParams
+) -> tuple[list[ChargeStation], str | None]:
+    stmt = filtered(principal, filters, session.bind.dialect.name)
     if params.updated_since is not None:
         stmt = stmt.where(ChargeStation.updated_at >= params.updated_since)
     return await fetch_page(session, stmt, ChargeStation.id, params)
@@ -154,3 +157,8 @@ async def render(session: AsyncSession, stations: list[ChargeStation]) -> list[S
 
 async def render_one(session: AsyncSession, station: ChargeStation) -> StationOut:
     return (await render(session, [station]))[0]
+
+
+async def count(session: AsyncSession, principal: Principal, filters: StationFilters) -> int:
+    stmt = filtered(principal, filters, session.bind.dialect.name)
+    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

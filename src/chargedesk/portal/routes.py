@@ -1,0 +1,10 @@
+"""Every portal page; each route module builds its pages on the domain services, scoped by the Viewer."""
+
+from fastapi import APIRouter, Depends
+
+from chargedesk.portal import routes_auth, routes_locations, routes_organizations, routes_stations
+from chargedesk.portal.session import check_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+for module in (routes_auth, routes_locations, routes_stations, routes_organizations):
+    router.include_router(module.router)
