@@ -8,10 +8,12 @@ from fastapi.responses import RedirectResponse
 
 from chargedesk import __version__, errors
 from chargedesk.config import Settings, get_settings
+from chargedesk.customers.router import router as customers_router
 from chargedesk.db import Database
 from chargedesk.locations.router import router as locations_router
 from chargedesk.organizations.router import router as organizations_router
 from chargedesk.stations.router import router as stations_router
+from chargedesk.tokens.router import router as tokens_router
 
 API_PREFIX = "/api/v1"
 
@@ -26,7 +28,7 @@ Lists are paginated with `limit` (max 1000) and `cursor`, and take `updated_sinc
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
-    for router in (organizations_router, locations_router, stations_router):
+    for router in (organizations_router, locations_router, stations_router, customers_router, tokens_router):
         api.include_router(router)
     return api
 
