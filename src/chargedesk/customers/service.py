@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chargedesk.auth.deps import Principal
 from chargedesk.customers.models import Customer
 from chargedesk.customers.schemas import CustomerIn, CustomerOut
-from chargedesk.db import contains_pattern, utcnow
+from chargedesk.db import contains_pattern, one_of, utcnow
 from chargedesk.errors import Conflict, Invalid, NotFound
 from chargedesk.ids import new_id
 from chargedesk.locations.service import check_organization
@@ -93,11 +93,12 @@ async def list_page(
 async def by_external_ids(session: AsyncSession, visible: frozenset[str], external_ids: list[str]) -> dict[str, str]:
     """external_id → customer id, for the customers in `visible` organisations (the oldest when several share one)."""
     found: dict[str, str] = {}
-    for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start : start + 500]
+    dialect = session.bind.dialect.name
+    for start in range(0, len(external_ids), 5000):
+        chunk = external_ids[start : start + 5000]
         rows = await session.execute(
             select(Customer.external_id, Customer.id)
-            .where(Customer.organization_id.in_(visible), Customer.external_id.in_(chunk))
+            .where(one_of(Customer.external_id, chunk, dialect), Customer.organization_id.in_(visible))
             .order_by(Customer.id)
         )
         for external_id, customer_id in rows.all():

@@ -6,11 +6,12 @@ real import, so any bad row leaves the database as it was. A dry run does the sa
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
@@ -32,11 +33,64 @@ from chargedesk.tokens.imports import (
     too_many_cells,
 )
 from chargedesk.tokens.models import Token
-from chargedesk.tokens.service import clash_clause, describe
+from chargedesk.tokens.service import describe, tokens_with_keys
 
-BATCH = 2000
+BATCH = 5000
 MAX_WARNINGS = 100  # warnings are advice; errors are all listed
 _EDITABLE = ("visual_number", "type", "customer_id", "nickname", "whitelist", "valid_until")
+INSERT_COLUMNS = (
+    "id",
+    "organization_id",
+    "root_organization_id",
+    "customer_id",
+    "uid",
+    "auth_id",
+    "auth_key",
+    "visual_number",
+    "type",
+    "nickname",
+    "status",
+    "valid_until",
+    "whitelist",
+    "external",
+    "max_concurrent_transactions",
+    "created_at",
+    "updated_at",
+)
+CUSTOMER_COLUMNS = ("id", "organization_id", "name", "external_id", "search_text", "created_at", "updated_at")
+
+
+async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert `rows` (values in the order of `columns`) with the driver's own bulk path, inside the session's
+    transaction: COPY on PostgreSQL, executemany on SQLite. Several times faster than an ORM or Core executemany,
+    which matters for a million-row import; values pass through the columns' own bind processing first."""
+    conn = await session.connection()
+    dialect = conn.dialect
+    driver = (await conn.get_raw_connection()).driver_connection
+    converters = [(i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(columns)]
+    converters = [(i, proc) for i, proc in converters if proc is not None]
+    if converters:
+        # Column types convert values for the driver (UTC datetimes; booleans on SQLite). A batch repeats values
+        # (its timestamps, flags, expiry dates), so each distinct value is converted once.
+        memo: dict[tuple[int, Any], Any] = {}
+        prepared: list[Any] = []
+        for row in rows:
+            values = list(row)
+            for i, proc in converters:
+                value = values[i]
+                if value is not None:
+                    key = (i, value)
+                    converted = memo.get(key, memo)
+                    if converted is memo:
+                        converted = memo[key] = proc(value)
+                    values[i] = converted
+            prepared.append(values)
+        rows = prepared
+    if dialect.name == "postgresql":
+        await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        await driver.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 @dataclass
@@ -114,52 +168,54 @@ class TokenImport:
             return
         await self._resolve_customers(rows)
         keys = sorted({k for r in rows for k in r.keys})
-        found = (await self.session.execute(select(Token).where(clash_clause(self.root_id, keys)))).scalars().all()
+        found = await tokens_with_keys(self.session, self.root_id, keys)
         by_key: dict[str, Token] = {}
         for token in found:
             by_key.setdefault(token.auth_key, token)
             if token.uid:
                 by_key.setdefault(token.uid, token)
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
+        now = utcnow()
         for row in rows:
-            self._one(row, by_key, inserts, updates)
-        if self.writing and inserts:
-            await self.session.execute(Token.__table__.insert(), inserts)
+            self._one(row, by_key, inserts, updates, now)
         if self.writing and updates:
             table = Token.__table__
             stmt = update(table).where(table.c.id == bindparam("b_id"))
             stmt = stmt.values({name: bindparam(f"b_{name}") for name in (*_EDITABLE, "updated_at")})
             await self.session.execute(stmt, updates)  # type: ignore[arg-type]
+        if self.writing and inserts:
+            await bulk_insert(self.session, Token.__table__, INSERT_COLUMNS, inserts)
 
-    def _one(self, row: TokenRow, by_key: dict[str, Token], inserts: list[dict[str, Any]], updates: list[Any]) -> None:
+    def _one(
+        self, row: TokenRow, by_key: dict[str, Token], inserts: list[tuple[Any, ...]], updates: list[Any], now: datetime
+    ) -> None:
         matches = {id(t): t for t in (by_key.get(k) for k in row.keys) if t is not None}
         customer_id = self.customers.get(row.customer_external_id) if row.customer_external_id else None
         if not matches:
             self.report.added += 1
-            now = utcnow()
+            whitelist = self.default_whitelist if row.whitelist is None else row.whitelist
+            # In the order of INSERT_COLUMNS.
             inserts.append(
-                {
-                    "id": new_id("tok"),
-                    "organization_id": self.organization_id,
-                    "root_organization_id": self.root_id,
-                    "customer_id": customer_id,
-                    "uid": row.uid,
-                    "auth_id": row.auth_id,
-                    "auth_key": row.auth_key,
-                    "visual_number": row.visual_number,
-                    "type": row.type or "RFID",
-                    "issuer": None,
-                    "nickname": row.nickname,
-                    "status": "active",
-                    "valid_until": row.valid_until,
-                    "whitelist": self.default_whitelist if row.whitelist is None else row.whitelist,
-                    "external": False,
-                    "group_id": None,
-                    "max_concurrent_transactions": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (
+                    new_id("tok"),
+                    self.organization_id,
+                    self.root_id,
+                    customer_id,
+                    row.uid,
+                    row.auth_id,
+                    row.auth_key,
+                    row.visual_number,
+                    row.type or "RFID",
+                    row.nickname,
+                    "active",
+                    row.valid_until,
+                    whitelist,
+                    False,
+                    1,
+                    now,
+                    now,
+                )
             )
             return
         token = next(iter(matches.values()))
@@ -186,7 +242,7 @@ class TokenImport:
             self.report.already_present += 1
             return
         self.report.updated += 1
-        updates.append({"b_id": token.id, "b_updated_at": utcnow(), **{f"b_{k}": v for k, v in merged.items()}})
+        updates.append({"b_id": token.id, "b_updated_at": now, **{f"b_{k}": v for k, v in merged.items()}})
 
     def _clash(self, row: TokenRow, tokens: list[Token]) -> dict[str, object]:
         token = tokens[0]
@@ -207,15 +263,26 @@ class TokenImport:
             return
         self.customers.update(await customers.by_external_ids(self.session, self.principal.visible, wanted))
         missing = [external_id for external_id in wanted if external_id not in self.customers]
+        created = []
+        now = utcnow()
         for external_id in missing:
             # Named after its external id until someone gives it a name; the report lists it.
-            customer = customers.new_customer(self.organization_id, external_id, external_id)
-            self.customers[external_id] = customer.id
+            customer_id = new_id("cus")
+            self.customers[external_id] = customer_id
             self.report.customers_created.append(external_id)
-            if self.writing:
-                self.session.add(customer)
-        if missing and self.writing:
-            await self.session.flush()
+            created.append(
+                (
+                    customer_id,
+                    self.organization_id,
+                    external_id,
+                    external_id,
+                    customers.search_text(external_id, None),
+                    now,
+                    now,
+                )
+            )
+        if created and self.writing:
+            await bulk_insert(self.session, Customer.__table__, CUSTOMER_COLUMNS, created)
 
 
 async def import_tokens(
@@ -230,6 +297,10 @@ async def import_tokens(
     """Import a token CSV into `organization_id` (default: the principal's). Leaves the transaction to the caller:
     commit when `report.ok` and not dry run, else roll back."""
     org = await organizations.get(session, check_organization(principal, organization_id))
+    if session.bind.dialect.name == "postgresql":
+        # The lookups are keyed and must use the unique indexes; on a table that has grown since its last ANALYZE
+        # (every big import) the planner would otherwise scan it once per batch. Reset at commit or rollback.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
     run = TokenImport(session, principal, org.id, org.root_id)
     run.default_whitelist = org.default_whitelist
     run.report.dry_run = dry_run

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
 from chargedesk.customers import service as customers
-from chargedesk.db import contains_pattern, utcnow
+from chargedesk.db import contains_pattern, one_of, utcnow
 from chargedesk.errors import Conflict, Invalid, NotFound
 from chargedesk.ids import new_id
 from chargedesk.locations.service import check_organization
@@ -36,19 +36,24 @@ def describe(token: Token) -> str:
     return f"token {token.id} ({', '.join(p for p in parts if p)})"
 
 
-def clash_clause(root_id: str, keys: list[str]) -> Any:
-    """SQL: tokens of the tree that a station would resolve from any of `keys` (uid or auth_id, upper-cased)."""
-    return (Token.root_organization_id == root_id) & or_(Token.uid.in_(keys), Token.auth_key.in_(keys))
+async def tokens_with_keys(session: AsyncSession, root_id: str, keys: list[str]) -> list[Token]:
+    """Tokens of the tree that a station would resolve from any of `keys` (uid or auth_id, upper-cased). Two
+    queries, so that each uses its (root_organization_id, …) unique index: SQLite does not for an OR of the two."""
+    dialect = session.bind.dialect.name
+    found: dict[str, Token] = {}
+    for column in (Token.uid, Token.auth_key):
+        stmt = select(Token).where(Token.root_organization_id == root_id, one_of(column, keys, dialect))
+        for token in (await session.scalars(stmt)).all():
+            found.setdefault(token.id, token)
+    return sorted(found.values(), key=lambda t: t.id)
 
 
 async def find_clash(
     session: AsyncSession, root_id: str, uid: str | None, auth_id: str, exclude_id: str | None = None
 ) -> Token | None:
     keys = sorted({k for k in (uid, identifiers.auth_key(auth_id)) if k})
-    stmt = select(Token).where(clash_clause(root_id, keys))
-    if exclude_id is not None:
-        stmt = stmt.where(Token.id != exclude_id)
-    return await session.scalar(stmt.order_by(Token.id).limit(1))
+    found = [t for t in await tokens_with_keys(session, root_id, keys) if t.id != exclude_id]
+    return found[0] if found else None
 
 
 def clash_conflict(token: Token, uid: str | None, auth_id: str) -> Conflict:
@@ -99,6 +104,7 @@ async def create(session: AsyncSession, principal: Principal, data: TokenIn) -> 
         visual_number=ids.visual_number,
         **fields,
     )
+    root_id = org.root_id
     session.add(token)
     try:
         await session.flush()
@@ -106,7 +112,8 @@ async def create(session: AsyncSession, principal: Principal, data: TokenIn) -> 
         # Another request added the same identifier between our check and our insert: the unique
         # constraints on (root_organization_id, uid) and (root_organization_id, auth_key) decided.
         await session.rollback()
-        clash = await find_clash(session, org.root_id, ids.uid, ids.auth_id)
+        session.expunge_all()
+        clash = await find_clash(session, root_id, ids.uid, ids.auth_id)
         if clash is None:
             raise
         raise clash_conflict(clash, ids.uid, ids.auth_id) from None
