@@ -173,3 +173,20 @@ async def test_scope_roles_and_delete(client, admin, make_key):
     assert (await client.patch(f"/tokens/{mine['id']}", json={}, headers=viewer.headers)).status_code == 403
     assert (await client.delete(f"/tokens/{mine['id']}", headers=admin.headers)).status_code == 204
     assert (await client.get(f"/tokens/{mine['id']}", headers=admin.headers)).status_code == 404
+
+
+async def test_demo_tokens_follow_the_identifier_rules(db):
+    from sqlalchemy import select
+
+    from chargedesk import demo
+    from chargedesk.tokens.identifiers import check_identifiers
+    from chargedesk.tokens.models import Token
+
+    async with db.sessionmaker() as session:
+        assert await demo.load(session)
+        tokens = (await session.execute(select(Token.uid, Token.auth_id, Token.visual_number))).all()
+        await session.rollback()
+    assert tokens
+    for uid, auth_id, visual_number in tokens:
+        checked = check_identifiers(uid, auth_id, visual_number)
+        assert (checked.uid, checked.auth_id, checked.visual_number) == (uid, auth_id, visual_number)
