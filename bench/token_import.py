@@ -2,8 +2,9 @@
 
 Prints one JSON document. Every measurement runs in its own process, so its peak memory (maxrss) is its own.
 Usage: python bench/token_import.py [--rows 100000 1000000] [--engines sqlite postgresql]
-The floor reads the same CSV with the csv module and inserts the rows with sqlite3 executemany (SQLite) or asyncpg
-COPY (PostgreSQL) into the same tokens table, in one transaction: what any importer of this file must at least do.
+The floor reads the same CSV with the csv module and writes the same customers and tokens with sqlite3 executemany
+(SQLite) or asyncpg COPY (PostgreSQL) into the same tables, in one transaction, without any checks: what any
+importer of this file must at least do.
 """
 
 import argparse
@@ -115,67 +116,89 @@ async def run_api(url: str, path: Path) -> dict[str, object]:
     return {"seconds": seconds, "added": response.json()["added"], "peak_mb": _peak_mb()}
 
 
-def _floor_rows(path: Path, org_id: str):
+def _floor_rows(path: Path, org_id: str) -> tuple[list[tuple], list[tuple]]:
+    """The same rows the import writes: a customer per distinct customer_external_id, and the tokens."""
+    customers: dict[str, str] = {}
+    tokens = []
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         next(reader)
-        for i, (uid, auth, visual, kind, _customer, nickname, _white, _valid) in enumerate(reader):
+        for i, (uid, auth, visual, kind, external_id, nickname, _white, valid) in enumerate(reader):
             auth = auth or uid
-            yield (f"tok_{i:026d}", org_id, org_id, uid, auth, auth.upper(), visual, kind, nickname)
+            customer_id = customers.get(external_id)
+            if customer_id is None:
+                customer_id = customers[external_id] = f"cus_{len(customers):026d}"
+            tokens.append(
+                (f"tok_{i:026d}", org_id, org_id, customer_id, uid, auth, auth.upper(), visual, kind, nickname, valid)
+            )
+    return [(cid, org_id, ext, ext, ext.lower()) for ext, cid in customers.items()], tokens
 
 
-_FLOOR_COLUMNS = (
+_CUSTOMER_COLUMNS = ("id", "organization_id", "name", "external_id", "search_text")
+_TOKEN_COLUMNS = (
     "id",
     "organization_id",
     "root_organization_id",
+    "customer_id",
     "uid",
     "auth_id",
     "auth_key",
     "visual_number",
     "type",
     "nickname",
+    "valid_until",
 )
 
 
 async def run_floor(url: str, path: Path) -> dict[str, object]:
+    """Reads the CSV and writes the same customers and tokens with the driver's bulk path, one transaction.
+    Columns without server defaults (status, flags, timestamps) are constants in the statement (SQLite) or the
+    records (PostgreSQL)."""
     import asyncpg
 
     org_id = await _fresh(url)
     start = time.perf_counter()
-    # status, whitelist, external, max_concurrent_transactions and the timestamps have no server defaults, so
-    # the floor passes them as constants in the statement.
     if url.startswith("sqlite"):
         import sqlite3
 
         conn = sqlite3.connect(url.split("///", 1)[1])
         conn.execute("PRAGMA foreign_keys=ON")  # as the application's connections do
         conn.execute("PRAGMA synchronous=NORMAL")
-        marks = ", ".join("?" for _ in _FLOOR_COLUMNS)
-        sql = (
-            f"INSERT INTO tokens ({', '.join(_FLOOR_COLUMNS)}, status, whitelist, external, "
-            f"max_concurrent_transactions, created_at, updated_at) VALUES ({marks}, 'active', 0, 0, 1, "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-        )
+        customers, tokens = _floor_rows(path, org_id)
+        stamps = "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
         with conn:
-            conn.executemany(sql, _floor_rows(path, org_id))
+            conn.executemany(
+                f"INSERT INTO customers ({', '.join(_CUSTOMER_COLUMNS)}, created_at, updated_at) "
+                f"VALUES (?, ?, ?, ?, ?, {stamps})",
+                customers,
+            )
+            conn.executemany(
+                f"INSERT INTO tokens ({', '.join(_TOKEN_COLUMNS)}, status, whitelist, external, "
+                f"max_concurrent_transactions, created_at, updated_at) "
+                f"VALUES ({', '.join('?' for _ in _TOKEN_COLUMNS)}, 'active', 0, 0, 1, {stamps})",
+                tokens,
+            )
         conn.close()
     else:
-        from datetime import UTC, datetime
+        from datetime import UTC, date, datetime
 
         now = datetime.now(UTC)
+        customers, tokens = _floor_rows(path, org_id)
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-        columns = (
-            *_FLOOR_COLUMNS,
-            "status",
-            "whitelist",
-            "external",
-            "max_concurrent_transactions",
-            "created_at",
-            "updated_at",
-        )
+        extra = ("status", "whitelist", "external", "max_concurrent_transactions", "created_at", "updated_at")
         async with conn.transaction():
-            records = (row + ("active", False, False, 1, now, now) for row in _floor_rows(path, org_id))
-            await conn.copy_records_to_table("tokens", records=records, columns=columns)
+            await conn.copy_records_to_table(
+                "customers",
+                records=[c + (now, now) for c in customers],
+                columns=[*_CUSTOMER_COLUMNS, "created_at", "updated_at"],
+            )
+            records = (
+                t[:-1]
+                + (datetime.combine(date.fromisoformat(t[-1]), datetime.max.time(), UTC) if t[-1] else None,)
+                + ("active", False, False, 1, now, now)
+                for t in tokens
+            )
+            await conn.copy_records_to_table("tokens", records=records, columns=[*_TOKEN_COLUMNS, *extra])
         await conn.close()
     return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb()}
 

@@ -112,6 +112,8 @@ async def test_a_bad_row_rolls_back_everything_and_every_bad_row_is_listed(clien
         (b"uid,auth_id,nickname\n,,no identifiers\n", 2, "auth_id"),
         (b"uid\n=cmd\n", 2, "letters"),
         (b"uid,nickname\n0A1B2C3D,a,b\n", 2, "more cells"),
+        (b"uid\r0A1B2C3D\r", 1, "not valid CSV"),
+        (b"\xff\xfeu\x00i\x00d\x00\n\x00", 1, "UTF-16"),
     ],
     ids=[
         "empty",
@@ -123,6 +125,8 @@ async def test_a_bad_row_rolls_back_everything_and_every_bad_row_is_listed(clien
         "no-identifier",
         "formula-uid",
         "extra-cell",
+        "bare-cr-line-ends",
+        "utf-16",
     ],
 )
 async def test_bad_files(client, admin, content, line, words):
@@ -192,3 +196,29 @@ async def test_export_is_reimportable_and_neutralises_formulas(client, admin, ma
     assert after == before
     # A neutralised cell reads back as its value; a value that starts with a quote keeps it.
     assert {t["nickname"] for t in after.values()} >= {"=cmd|' /C calc'!A0", "=quoted", "'quoted"}
+
+
+async def test_import_into_a_sub_organisation_and_tokens_out_of_reach(client, admin, make_key):
+    child = await make_key("Parkside VvE", parent=admin)
+    response = await _import(client, admin, "uid\n0A1B2C3D\n", organization_id=child.organization_id)
+    assert response.status_code == 200, response.text
+    assert [t["organization_id"] for t in await _tokens(client, child)] == [child.organization_id]
+    # The operator's own pass is in the tree but out of the sub-organisation's reach: named, not changed.
+    mine = (await client.post("/tokens", json={"uid": "12345678"}, headers=admin.headers)).json()
+    refused = await _import(client, child, "uid,nickname\n12345678,taken over\n")
+    assert refused.status_code == 422 and mine["id"] in refused.json()["errors"][0]["message"]
+    assert (await client.get(f"/tokens/{mine['id']}", headers=admin.headers)).json()["nickname"] is None
+    other = await make_key("Other operator")
+    foreign = await _import(client, admin, "uid\n0A1B2C3D\n", organization_id=other.organization_id)
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "organization_id"
+
+
+async def test_big_trees_are_looked_up_batch_by_batch(client, admin, monkeypatch):
+    from chargedesk.tokens import bulk
+
+    monkeypatch.setattr(bulk, "KNOWN_KEYS_MAX", 0)  # as for a tree too big to hold its keys in memory
+    assert (await _import(client, admin, GOOD)).json()["added"] == 3
+    again = (await _import(client, admin, GOOD.replace("Fleet 2", "Fleet two"))).json()
+    assert (again["added"], again["updated"], again["already_present"]) == (0, 1, 2)
+    clash = await _import(client, admin, "uid,auth_id\n87654321,0A1B2C3D\n")
+    assert clash.status_code == 422 and "0A1B2C3D" in clash.json()["errors"][0]["message"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
@@ -36,6 +36,7 @@ from chargedesk.tokens.models import Token
 from chargedesk.tokens.service import describe, tokens_with_keys
 
 BATCH = 5000
+KNOWN_KEYS_MAX = 200_000  # tokens in the tree up to which their keys are held in memory during an import
 MAX_WARNINGS = 100  # warnings are advice; errors are all listed
 _EDITABLE = ("visual_number", "type", "customer_id", "nickname", "whitelist", "valid_until")
 INSERT_COLUMNS = (
@@ -133,6 +134,9 @@ class TokenImport:
         self.seen: dict[str, int] = {}  # uid / auth key → first line, for duplicates inside the file
         self.customers: dict[str, str] = {}  # customer_external_id → customer id
         self.batch: list[TokenRow] = []
+        # The uids and auth keys the tree had before the import, when few enough to hold: batches with none of
+        # them (every batch of a first import) skip the database lookup. None: always look up.
+        self.known: set[str] | None = None
 
     @property
     def writing(self) -> bool:
@@ -168,7 +172,9 @@ class TokenImport:
             return
         await self._resolve_customers(rows)
         keys = sorted({k for r in rows for k in r.keys})
-        found = await tokens_with_keys(self.session, self.root_id, keys)
+        if self.known is not None:
+            keys = [k for k in keys if k in self.known]
+        found = await tokens_with_keys(self.session, self.root_id, keys) if keys else []
         by_key: dict[str, Token] = {}
         for token in found:
             by_key.setdefault(token.auth_key, token)
@@ -302,6 +308,7 @@ async def import_tokens(
         # (every big import) the planner would otherwise scan it once per batch. Reset at commit or rollback.
         await session.execute(text("SET LOCAL enable_seqscan = off"))
     run = TokenImport(session, principal, org.id, org.root_id)
+    run.known = await _known_keys(session, org.root_id)
     run.default_whitelist = org.default_whitelist
     run.report.dry_run = dry_run
     reader = CsvReader(lines, TOKEN_COLUMNS, required_any=("uid", "auth_id"))
@@ -321,6 +328,18 @@ async def import_tokens(
         run.report.errors.append(issue(1, "", "the file has a header but no rows: add one token per line below it"))
     run.report.errors.sort(key=lambda e: e["line"])  # type: ignore[arg-type, return-value]
     return run.report
+
+
+async def _known_keys(session: AsyncSession, root_id: str) -> set[str] | None:
+    in_tree = Token.root_organization_id == root_id
+    if (await session.scalar(select(func.count()).select_from(Token).where(in_tree)) or 0) > KNOWN_KEYS_MAX:
+        return None
+    known: set[str] = set()
+    for uid, key in (await session.execute(select(Token.uid, Token.auth_key).where(in_tree))).all():
+        known.add(key)
+        if uid:
+            known.add(uid)
+    return known
 
 
 # --- export ---------------------------------------------------------------------------------------------------

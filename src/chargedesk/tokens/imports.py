@@ -103,19 +103,22 @@ class CsvReader:
         header_text = next(lines)
         self.delimiter = self._sniff(header_text)
         reader = csv.reader(_chain(header_text, lines), delimiter=self.delimiter)
-        self.header = [name.strip().lower() for name in next(reader)]
+        records = _records(reader, self)
+        self.header = [name.strip().lower() for name in next(records)]
         self._check_header()
         width = len(self.header)
         header = self.header
         last_line = self.line
-        for cells in reader:
+        for cells in records:
             start, last_line = last_line + 1, self.line
-            if not any(c.strip() for c in cells):
+            cells = [c.strip() for c in cells]
+            if not any(cells):
                 continue  # blank lines are allowed anywhere
             if len(cells) > width:
                 yield start, None
                 continue
-            row = dict(zip(header, (_cell(c) for c in cells), strict=False))
+            # A leading quote is how exports keep spreadsheets from running a cell as a formula (see neutralize).
+            row = {name: cell[1:] if cell[:1] == "'" else cell for name, cell in zip(header, cells, strict=False)}
             for name in header[len(cells) :]:
                 row[name] = ""
             yield start, row
@@ -136,14 +139,23 @@ class CsvReader:
             raise CsvFileError(1, ",".join(self.header), f"the header needs a column {' or '.join(self.required_any)}")
 
 
+def _records(reader: Iterator[list[str]], source: "CsvReader") -> Iterator[list[str]]:
+    """The csv module's records, its errors (a stray quote, a bare CR line ending) as CsvFileError with the line."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvFileError(
+                source.line, "", f"the file is not valid CSV here ({exc}): save it again as CSV from your spreadsheet"
+            ) from None
+        yield cells
+
+
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest
-
-
-def _cell(value: str) -> str:
-    value = value.strip()
-    return value[1:] if value.startswith("'") else value
 
 
 def too_many_cells(line: int, width: int) -> dict[str, object]:
