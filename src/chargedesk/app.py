@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from chargedesk import __version__, errors
 from chargedesk.audit.router import router as audit_router
 from chargedesk.config import Settings, get_settings
+from chargedesk.customers.router import router as customers_router
 from chargedesk.db import Database
 from chargedesk.driver.router import operator_router as driver_keys_router
 from chargedesk.driver.router import router as driver_router
@@ -15,6 +16,7 @@ from chargedesk.locations.router import router as locations_router
 from chargedesk.organizations.router import router as organizations_router
 from chargedesk.portal import web as portal
 from chargedesk.stations.router import router as stations_router
+from chargedesk.tokens.router import router as tokens_router
 
 API_PREFIX = "/api/v1"
 
@@ -36,6 +38,8 @@ def api_router() -> APIRouter:
         driver_keys_router,
         driver_router,
         audit_router,
+        customers_router,
+        tokens_router,
     ):
         api.include_router(router)
     return api

@@ -5,21 +5,17 @@ from typing import Annotated
 
 import typer
 
+from chargedesk.cli_common import DatabaseUrl
+from chargedesk.cli_common import database_url_or_default as _url
 from chargedesk.config import get_settings
+from chargedesk.tokens.cli import tokens_app
 
 app = typer.Typer(help="chargedesk: a back office for charge point operators.", no_args_is_help=True)
 api_key_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 user_app = typer.Typer(help="Manage portal users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-
-DatabaseUrl = Annotated[
-    str | None, typer.Option("--database-url", help="Overrides CHARGEDESK_DATABASE_URL.", show_default=False)
-]
-
-
-def _url(database_url: str | None) -> str:
-    return database_url or get_settings().database_url
+app.add_typer(tokens_app, name="tokens")
 
 
 @app.command()

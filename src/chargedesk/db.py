@@ -119,3 +119,14 @@ def contains_pattern(text: str) -> str:
     """A LIKE pattern (escape character backslash) matching lower-cased values that contain `text`."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def one_of(column: Any, values: list[str], dialect: str) -> Any:
+    """SQL: `column` is one of `values` (strings). On PostgreSQL one array parameter (`= ANY($1)`) rather than one
+    parameter per value, so batches of thousands of keys make one small, reusable statement."""
+    if dialect == "postgresql":
+        from sqlalchemy import String, any_, literal
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)

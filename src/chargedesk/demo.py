@@ -131,7 +131,7 @@ async def load(session: AsyncSession) -> bool:
             operator.id,
             "Ada Janssen",
             "CRM-1001",
-            [("04AAAB11CD2345", "NL-DEM-C00000001-4", "NL-DEM-B12345-6", False)],
+            [("04AAAB11CD2345", "NL-DEM-C00000001-J", "NL-DEM-B12345-6", False)],
         ),
         (
             operator.id,

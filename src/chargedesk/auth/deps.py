@@ -13,7 +13,8 @@ from chargedesk.auth.models import ApiKey
 from chargedesk.errors import Forbidden, Unauthorized
 from chargedesk.organizations.service import descendant_ids
 
-# What each role may do beyond reading. Admins may do everything.
+# What each role may do beyond reading. Admins may do everything, including the admin-only
+# "customers:write" and "tokens:write" (customers and their charge tokens).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
     "location_manager": frozenset(
