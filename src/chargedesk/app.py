@@ -12,6 +12,7 @@ from chargedesk.customers.router import router as customers_router
 from chargedesk.db import Database
 from chargedesk.driver.router import operator_router as driver_keys_router
 from chargedesk.driver.router import router as driver_router
+from chargedesk.locations.authorization_router import router as authorization_router
 from chargedesk.locations.router import router as locations_router
 from chargedesk.organizations.router import router as organizations_router
 from chargedesk.portal import web as portal
@@ -34,6 +35,7 @@ def api_router() -> APIRouter:
     for router in (
         organizations_router,
         locations_router,
+        authorization_router,
         stations_router,
         driver_keys_router,
         driver_router,

@@ -1,10 +1,9 @@
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
+from chargedesk import uploads
 from chargedesk.auth.deps import Principal, get_session, operator, require
-from chargedesk.errors import Invalid, Problem
 from chargedesk.pagination import Page, PageParams, page_params
 from chargedesk.tokens import bulk, service
 from chargedesk.tokens.schemas import TokenIn, TokenOut, TokenPatch, TokenStatus
@@ -12,24 +11,9 @@ from chargedesk.tokens.schemas import TokenIn, TokenOut, TokenPatch, TokenStatus
 router = APIRouter(prefix="/tokens", tags=["charge tokens"])
 write = require("tokens:write")
 
-_IMPORT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "The CSV file (UTF-8)."},
-                        "dry_run": {"type": "boolean", "default": False, "description": "Check only; change nothing."},
-                        "organization_id": {"type": "string", "description": "Defaults to the API key's organisation."},
-                    },
-                }
-            }
-        },
-    }
-}
+_IMPORT_BODY = uploads.import_body(
+    {**uploads.DRY_RUN, "organization_id": {"type": "string", "description": "Defaults to the API key's organisation."}}
+)
 
 
 @router.post("", status_code=201, response_model=TokenOut, summary="Add a charge token")
@@ -56,29 +40,11 @@ async def list_tokens(
     return Page(items=[service.to_out(t) for t in rows], next_cursor=cursor)
 
 
-def _too_large(limit: int) -> Problem:
-    return Problem(
-        f"The file is larger than the import limit of {limit:,} bytes: split it into smaller files "
-        "(or raise CHARGEDESK_IMPORT_MAX_BYTES).",
-        status=413,
-        limit_bytes=limit,
-    )
-
-
-def _flag(value: object, name: str) -> bool:
-    text = str(value or "false").strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off", ""):
-        return False
-    raise Invalid(name, f"{name} must be true or false")
-
-
 @router.post(
     "/import",
     summary="Import charge tokens from CSV",
     openapi_extra=_IMPORT_BODY,
-    responses={200: {"description": "The import report"}, 413: {}, 422: {"description": "The report, with errors"}},
+    responses=uploads.IMPORT_RESPONSES,
 )
 async def import_tokens(
     request: Request, principal: Principal = Depends(write), session: AsyncSession = Depends(get_session)
@@ -87,19 +53,9 @@ async def import_tokens(
     (header row required; comma or semicolon; UTF-8 with or without BOM). Tokens are matched by uid (else auth_id):
     new ones are added, known ones updated, identical ones counted as already present. Customers are matched by
     customer_external_id and created when missing. Any bad row: 422 with every bad row listed, nothing changed."""
-    limit = request.app.state.settings.import_max_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise _too_large(limit)  # refused before reading the upload
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise Invalid("file", "send the CSV as the multipart form field 'file'")
-    if upload.size is not None and upload.size > limit:
-        raise _too_large(limit)
-    dry_run = _flag(form.get("dry_run"), "dry_run")
+    upload, form = await uploads.csv_upload(request)
+    dry_run = uploads.flag(form.get("dry_run"), "dry_run")
     organization_id = form.get("organization_id")
-    await upload.seek(0)
     report = await bulk.import_tokens(
         session,
         principal,
@@ -111,16 +67,7 @@ async def import_tokens(
         await session.commit()
     else:
         await session.rollback()
-    if not report.ok:
-        body = {
-            "type": "about:blank",
-            "title": "Unprocessable Content",
-            "status": 422,
-            "detail": f"{len(report.errors)} problem(s) in the file; nothing was imported. Fix the listed lines.",
-            **report.as_dict(),
-        }
-        return JSONResponse(body, status_code=422, media_type="application/problem+json")
-    return JSONResponse(report.as_dict())
+    return uploads.report_response(report.as_dict(), report.ok)
 
 
 @router.get(
