@@ -5,7 +5,7 @@ becomes an external token. With `clear`, the list's tokens are replaced by the f
 (customers on the list stay). Any bad row: nothing is written, every bad row is reported; the caller commits only
 a clean, real import."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +142,7 @@ async def import_list(
     *,
     clear: bool = False,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ListImportReport:
     location = await locations.get(session, principal, location_id)
     resolver = ExternalTokens(session, principal, location, await root_of(session, location.organization_id))
@@ -161,6 +162,8 @@ async def import_list(
             run.take(line, row, len(reader.header))
             if len(run.batch) >= BATCH:
                 await run.flush()
+                if progress is not None:
+                    progress(reader.source.read)
         await run.flush()
     except CsvFileError as exc:
         run.report.errors.append(exc.entry)
