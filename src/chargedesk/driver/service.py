@@ -78,7 +78,17 @@ async def locations_for(
         rows = rows[:limit]
         return [(row, None) for row in rows], (rows[-1].id if more else None)
     lat_min, lat_max, lon_min, lon_max = bounding_box(near[0], near[1], radius_km)
-    stmt = stmt.where(and_(Location.latitude.between(lat_min, lat_max), Location.longitude.between(lon_min, lon_max)))
-    found = [(row, distance_km(near[0], near[1], row.latitude, row.longitude)) for row in await session.scalars(stmt)]
-    found = sorted((pair for pair in found if pair[1] <= radius_km), key=lambda pair: pair[1])
-    return found[:limit], None
+    box = and_(Location.latitude.between(lat_min, lat_max), Location.longitude.between(lon_min, lon_max))
+    # Rank on (id, latitude, longitude) alone; load whole rows only for the nearest `limit`.
+    candidates = (
+        await session.execute(stmt.where(box).with_only_columns(Location.id, Location.latitude, Location.longitude))
+    ).all()
+    ranked = sorted(
+        (d, location_id)
+        for location_id, latitude, longitude in candidates
+        if (d := distance_km(near[0], near[1], latitude, longitude)) <= radius_km
+    )[:limit]
+    rows = {
+        row.id: row for row in await session.scalars(select(Location).where(Location.id.in_([i for _, i in ranked])))
+    }
+    return [(rows[i], d) for d, i in ranked], None

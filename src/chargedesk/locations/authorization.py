@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chargedesk.audit import service as audit
 from chargedesk.auth.deps import Principal
 from chargedesk.customers.models import Customer
-from chargedesk.db import utcnow
+from chargedesk.db import one_of, utcnow
 from chargedesk.errors import Invalid, NotFound, Problem
 from chargedesk.ids import new_id
 from chargedesk.locations import service as locations
@@ -22,7 +22,7 @@ from chargedesk.organizations.models import Organization
 from chargedesk.pagination import PageParams, encode_cursor
 from chargedesk.tokens import identifiers
 from chargedesk.tokens.models import Token
-from chargedesk.tokens.service import tokens_with_keys
+from chargedesk.tokens.service import token_keys, tokens_with_keys
 
 AUDIT_IDS_MAX = 1000
 
@@ -199,12 +199,14 @@ class ExternalTokens:
         self.location = location
         self.root_id = root_id
 
-    async def resolve(self, keys: list[str]) -> tuple[dict[str, Token], dict[str, str]]:
-        """For each upper-cased key: the token it names, or the reason it cannot be used."""
-        found: dict[str, Token] = {}
-        for token in await tokens_with_keys(self.session, self.root_id, keys):
+    async def resolve(self, keys: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """For each upper-cased key: the token it names (a row of id, organization_id, uid, auth_key), or the
+        reason it cannot be used."""
+        found: dict[str, Any] = {}
+        wanted = set(keys)
+        for token in await token_keys(self.session, self.root_id, keys):
             for key in (token.auth_key, token.uid):
-                if key in keys:
+                if key in wanted:
                     found.setdefault(key, token)
         problems: dict[str, str] = {}
         for key, token in found.items():
@@ -213,7 +215,10 @@ class ExternalTokens:
         unknown = [k for k in keys if k not in found]
         if unknown:
             elsewhere = await self.session.scalars(
-                select(Token.auth_key).where(Token.auth_key.in_(unknown), Token.root_organization_id != self.root_id)
+                select(Token.auth_key).where(
+                    one_of(Token.auth_key, unknown, self.session.bind.dialect.name),
+                    Token.root_organization_id != self.root_id,
+                )
             )
             for key in elsewhere:
                 problems[key] = (

@@ -39,13 +39,23 @@ def describe(token: Token) -> str:
 async def tokens_with_keys(session: AsyncSession, root_id: str, keys: list[str]) -> list[Token]:
     """Tokens of the tree that a station would resolve from any of `keys` (uid or auth_id, upper-cased). Two
     queries, so that each uses its (root_organization_id, …) unique index: SQLite does not for an OR of the two."""
+    return sorted(await _keyed(session, root_id, keys, Token), key=lambda t: t.id)
+
+
+async def token_keys(session: AsyncSession, root_id: str, keys: list[str]) -> list[Any]:
+    """As `tokens_with_keys`, but light rows (id, organization_id, uid, auth_key) for batch work: no ORM objects."""
+    return await _keyed(session, root_id, keys, Token.id, Token.organization_id, Token.uid, Token.auth_key)
+
+
+async def _keyed(session: AsyncSession, root_id: str, keys: list[str], *entities: Any) -> list[Any]:
     dialect = session.bind.dialect.name
-    found: dict[str, Token] = {}
+    found: dict[str, Any] = {}
     for column in (Token.uid, Token.auth_key):
-        stmt = select(Token).where(Token.root_organization_id == root_id, one_of(column, keys, dialect))
-        for token in (await session.scalars(stmt)).all():
-            found.setdefault(token.id, token)
-    return sorted(found.values(), key=lambda t: t.id)
+        stmt = select(*entities).where(Token.root_organization_id == root_id, one_of(column, keys, dialect))
+        rows = (await session.scalars(stmt)).all() if len(entities) == 1 else (await session.execute(stmt)).all()
+        for row in rows:
+            found.setdefault(row.id, row)
+    return list(found.values())
 
 
 async def find_clash(
