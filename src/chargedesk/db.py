@@ -122,11 +122,13 @@ def contains_pattern(text: str) -> str:
 
 
 def one_of(column: Any, values: list[str], dialect: str) -> Any:
-    """SQL: `column` is one of `values` (strings). On PostgreSQL one array parameter (`= ANY($1)`) rather than one
-    parameter per value, so batches of thousands of keys make one small, reusable statement."""
+    """SQL: `column` is one of `values` (strings). On PostgreSQL one array parameter rather than one parameter per
+    value, so batches of thousands of keys make one small, reusable statement; written as a semi-join on
+    `unnest(array)` so that the planner can probe an index per key (or hash), never compare each row with the
+    whole array, even while a bulk import has left the table's statistics stale."""
     if dialect == "postgresql":
-        from sqlalchemy import String, any_, literal
+        from sqlalchemy import String, func, literal, select
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        return column == any_(literal(values, ARRAY(String)))
+        return column.in_(select(func.unnest(literal(values, ARRAY(String)))))
     return column.in_(values)
