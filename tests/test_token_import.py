@@ -164,6 +164,9 @@ async def test_upload_size_limit(client, admin, settings):
     response = await _import(client, admin, HEADER + "0A1B2C3D,,,,,,,\n" * 20)
     assert response.status_code == 413
     assert "limit" in response.json()["detail"] and response.json()["limit_bytes"] == 100
+    # Far over the limit: refused on the declared Content-Length, before the upload is read.
+    huge = await _import(client, admin, HEADER + "0A1B2C3D,,,,,,,\n" * 5000)
+    assert huge.status_code == 413
     assert await _tokens(client, admin) == []
 
 

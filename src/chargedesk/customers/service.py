@@ -96,13 +96,17 @@ async def by_external_ids(session: AsyncSession, visible: frozenset[str], extern
     dialect = session.bind.dialect.name
     for start in range(0, len(external_ids), 5000):
         chunk = external_ids[start : start + 5000]
+        # Filtered by organisation here rather than in SQL, so that the external_id index is the only one the
+        # planner can use: the organisation index would scan every customer of the tree (a million-row import
+        # looks up a batch of external ids at a time).
         rows = await session.execute(
-            select(Customer.external_id, Customer.id)
-            .where(one_of(Customer.external_id, chunk, dialect), Customer.organization_id.in_(visible))
+            select(Customer.external_id, Customer.id, Customer.organization_id)
+            .where(one_of(Customer.external_id, chunk, dialect))
             .order_by(Customer.id)
         )
-        for external_id, customer_id in rows.all():
-            found.setdefault(external_id, customer_id)
+        for external_id, customer_id, organization_id in rows.all():
+            if organization_id in visible:
+                found.setdefault(external_id, customer_id)
     return found
 
 

@@ -185,6 +185,8 @@ class TokenImport:
         now = utcnow()
         for row in rows:
             self._one(row, by_key, inserts, updates, now)
+        for token in found:
+            self.session.expunge(token)  # a re-import of a million rows must not keep a million objects
         if self.writing and updates:
             table = Token.__table__
             stmt = update(table).where(table.c.id == bindparam("b_id"))
