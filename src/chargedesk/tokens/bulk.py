@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
@@ -305,10 +305,6 @@ async def import_tokens(
     """Import a token CSV into `organization_id` (default: the principal's). Leaves the transaction to the caller:
     commit when `report.ok` and not dry run, else roll back."""
     org = await organizations.get(session, check_organization(principal, organization_id))
-    if session.bind.dialect.name == "postgresql":
-        # The lookups are keyed and must use the unique indexes; on a table that has grown since its last ANALYZE
-        # (every big import) the planner would otherwise scan it once per batch. Reset at commit or rollback.
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
     run = TokenImport(session, principal, org.id, org.root_id)
     run.known = await _known_keys(session, org.root_id)
     run.default_whitelist = org.default_whitelist
