@@ -149,8 +149,15 @@ def test_bulk_import_previews_then_finalises(page):
 def test_passes_pages_at_phone_width(phone):
     log_in(phone)
     customer_id = _create_customer(phone, "Pocket Fleet", "CRM-E2E-4")
-    for path in ("/customers", "/passes", "/passes/import", f"/customers/{customer_id}", f"/customers/{customer_id}/edit",
-                 f"/passes/new?customer_id={customer_id}"):  # fmt: skip
+    customer = f"/customers/{customer_id}"
+    for path in (
+        "/customers",
+        "/passes",
+        "/passes/import",
+        customer,
+        f"{customer}/edit",
+        f"/passes/new?customer_id={customer_id}",
+    ):
         phone.goto(path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"

@@ -102,6 +102,16 @@ async def test_the_inline_checks_catch_both_classic_mistakes(db, web):
     assert (await web.get("/passes/check/nickname", params={"nickname": "x"})).status_code == 404
 
 
+async def test_the_inline_check_says_when_an_identifier_is_taken(db, web, client, admin):
+    token = await _token(client, admin, uid="04AAAB11CD2345", auth_id="NL-TNM-000122045-U")
+    await _signed_in(db, web)
+    for name, value in (("uid", "04aaab11cd2345"), ("auth_id", "nl-tnm-000122045-u"), ("auth_id", "04AAAB11CD2345")):
+        taken = await web.get(f"/passes/check/{name}", params={name: value})
+        assert "already used" in taken.text and token["id"] in taken.text, (name, value)
+    free = await web.get("/passes/check/uid", params={"uid": "04AAAB11CD9999"})
+    assert 'role="alert"' not in free.text
+
+
 async def test_adding_passes_by_either_id_with_the_mistakes_refused_next_to_the_field(db, web, client, admin):
     customer = await _customer(client, admin)
     csrf = await _signed_in(db, web)

@@ -61,11 +61,21 @@ async def export_passes(request: Request, viewer: Viewer = Depends(signed_in)) -
 
 
 @router.get("/check/{name}")
-async def check_identifier(request: Request, name: str, viewer: Viewer = Depends(signed_in)) -> Response:
+async def check_identifier(
+    request: Request, name: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
+) -> Response:
     """The message next to an identifier input, fetched by htmx as the user types (nothing is saved)."""
     if name not in pass_forms.CHECKED:
         return Response(status_code=404)
-    verdict = pass_forms.check(name, request.query_params.get(name))
+    value = (request.query_params.get(name) or "").strip()
+    verdict = pass_forms.check(name, value)
+    if verdict.error is None and value and name in ("uid", "auth_id"):
+        # Taken already? The same refusal as saving would give, shown before the user gets that far.
+        root_id = (await organizations.get(db, viewer.principal.organization_id)).root_id
+        uid = value.upper() if name == "uid" else None
+        clash = await service.find_clash(db, root_id, uid, value)
+        if clash is not None:
+            verdict.error = service.clash_conflict(clash, uid, value).detail
     errors = {name: verdict.error} if verdict.error else {}
     return render(request, "passes/_check.html", {"name": name, "errors": errors, "warnings": verdict.warnings})
 
