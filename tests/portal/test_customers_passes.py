@@ -180,3 +180,15 @@ async def test_an_import_is_finalised_only_by_the_session_that_uploaded_it(db, w
     assert len((await client.get("/tokens", headers=admin.headers)).json()["items"]) == 3
     exported = await web.get("/passes/export.csv")
     assert exported.status_code == 200 and "04BBCC22DD3456" in exported.text
+
+
+async def test_the_whitelist_box_starts_as_the_organisations_default(db, web, client, admin):
+    customer = await _customer(client, admin)
+    await _signed_in(db, web)
+    checked = re.compile(r'id="f-whitelist"[^>]*checked')
+    assert not checked.search((await web.get(f"/passes/new?customer_id={customer['id']}")).text)
+    patched = await client.patch(
+        f"/organizations/{admin.organization_id}", json={"default_whitelist": True}, headers=admin.headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert checked.search((await web.get(f"/passes/new?customer_id={customer['id']}")).text)

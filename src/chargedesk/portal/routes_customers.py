@@ -10,6 +10,7 @@ from chargedesk.auth.deps import get_session
 from chargedesk.customers import service
 from chargedesk.customers.schemas import CustomerIn, CustomerPatch
 from chargedesk.errors import Conflict
+from chargedesk.organizations.service import get as get_organization
 from chargedesk.organizations.service import in_tree
 from chargedesk.pagination import PageParams
 from chargedesk.portal import forms
@@ -93,6 +94,7 @@ async def _page(
     context: dict[str, Any] = {
         "nav": "customers",
         "customer": customer,
+        "org_name": (await get_organization(db, customer.organization_id)).name,
         "passes": [tokens.to_out(t) for t in rows],
         "next_cursor": next_cursor,
         "tab": tab,

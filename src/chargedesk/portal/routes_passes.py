@@ -138,6 +138,7 @@ async def _page(
         "nav": "passes",
         "token": token,
         "customer_name": names.get(token.customer_id or ""),
+        "org_name": (await organizations.get(db, token.organization_id)).name,
         "tab": tab,
         **extra,
     }
