@@ -149,6 +149,14 @@ def test_bulk_import_previews_then_finalises(page):
 def test_passes_pages_at_phone_width(phone):
     log_in(phone)
     customer_id = _create_customer(phone, "Pocket Fleet", "CRM-E2E-4")
+    _add_pass_form(phone, "Pocket Fleet")
+    phone.get_by_role("radio", name="Hidden ID").check()
+    phone.get_by_role("textbox", name="Chip UID").fill("0D0D0D0D")
+    phone.get_by_label("Nickname").fill("Pocket tag")
+    phone.get_by_role("button", name="Save pass").click()
+    phone.get_by_role("link", name="Pocket tag").click()
+    phone.wait_for_url(re.compile(r"/passes/tok_\w+$"))
+    pass_page = "/passes/" + phone.url.rsplit("/", 1)[1]
     customer = f"/customers/{customer_id}"
     for path in (
         "/customers",
@@ -157,8 +165,10 @@ def test_passes_pages_at_phone_width(phone):
         customer,
         f"{customer}/edit",
         f"/passes/new?customer_id={customer_id}",
+        pass_page,
+        f"{pass_page}/edit",
     ):
         phone.goto(path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
-    shot(phone, "pass-new-390")
+    shot(phone, "pass-edit-390")

@@ -43,7 +43,18 @@ EXAMPLE = (
 def _directory() -> Path:
     path = Path(tempfile.gettempdir()) / "chargedesk-pass-imports"
     path.mkdir(mode=0o700, exist_ok=True)
+    if path.stat().st_uid != os.getuid() or path.is_symlink():
+        # Someone else made it (a shared /tmp): never write operators' files where others can read them.
+        raise RuntimeError(f"{path} belongs to another user: remove it")
+    path.chmod(0o700)
     return path
+
+
+def _fresh(path: Path) -> bool:
+    try:
+        return path.stat().st_mtime >= time.time() - UPLOAD_MAX_AGE
+    except FileNotFoundError:
+        return False
 
 
 def _path(viewer: Viewer, upload_id: str) -> Path:
@@ -53,13 +64,9 @@ def _path(viewer: Viewer, upload_id: str) -> Path:
 
 
 def _sweep() -> None:
-    cutoff = time.time() - UPLOAD_MAX_AGE
     for old in _directory().glob("*.csv"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except FileNotFoundError:
-            pass
+        if not _fresh(old):
+            old.unlink(missing_ok=True)
 
 
 async def _context(db: AsyncSession, viewer: Viewer, **extra: Any) -> dict[str, Any]:
@@ -157,7 +164,7 @@ async def finalise_import(
     context = await _context(db, viewer)
     valid = isinstance(pending, dict) and secrets.compare_digest(str(pending.get("id", "")), upload_id)
     path = _path(viewer, upload_id) if valid else None
-    if path is None or not path.exists():
+    if path is None or not _fresh(path):
         context["alert"] = "This import is no longer waiting (finalised already, or too old): upload the file again."
         return _show(request, context, 409)
     report = await _run(db, viewer, path, pending["org"], dry_run=False)
