@@ -192,3 +192,23 @@ async def test_the_whitelist_box_starts_as_the_organisations_default(db, web, cl
     )
     assert patched.status_code == 200, patched.text
     assert checked.search((await web.get(f"/passes/new?customer_id={customer['id']}")).text)
+
+
+async def test_long_lists_of_customers_and_passes_paginate(db, web, client, admin):
+    holder = await _customer(client, admin, name="Big Fleet")
+    for n in range(26):
+        await _customer(client, admin, name=f"Customer {n:02}")
+        await _token(client, admin, uid=f"04AAAB11CD{n:04}", customer_id=holder["id"])
+    await _signed_in(db, web)
+    for path, region, marker in (
+        ("/customers", "results", "Customer "),
+        ("/passes", "results", "04AAAB11CD"),
+        (f"/customers/{holder['id']}", "customer", "04AAAB11CD"),
+    ):
+        first = await web.get(path)
+        link = re.search(r'rel="next" href="([^"]+)"', first.text)
+        assert link, path
+        second = await web.get(link.group(1).replace("&amp;", "&"), headers={"HX-Request": "true", "HX-Target": region})
+        assert second.status_code == 200 and "<html" not in second.text
+        seen = first.text.count(marker) + second.text.count(marker)
+        assert seen >= 26 and 'rel="next"' not in second.text, path
