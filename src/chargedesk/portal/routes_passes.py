@@ -110,9 +110,8 @@ async def create_pass(
 ) -> Response:
     viewer.need(WRITE)
     values = pass_forms.new_values(await request.form())
-    customer_id = (
-        await customers.get(db, viewer.principal, values["customer_id"])
-    ).id  # a plain str: survives a rollback
+    customer = await customers.get(db, viewer.principal, values["customer_id"])
+    customer_id = customer.id  # a plain str: the ORM object expires if a refused save rolls back
     id_field = "visual_number" if values["mode"] == pass_forms.VISUAL else "uid"
 
     async def action(body: TokenIn) -> Any:
