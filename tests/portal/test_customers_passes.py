@@ -212,3 +212,13 @@ async def test_long_lists_of_customers_and_passes_paginate(db, web, client, admi
         assert second.status_code == 200 and "<html" not in second.text
         seen = first.text.count(marker) + second.text.count(marker)
         assert seen >= 26 and 'rel="next"' not in second.text, path
+
+
+async def test_add_pass_from_the_passes_list_starts_by_choosing_the_customer(db, web, client, admin):
+    customer = await _customer(client, admin, name="Quay Rentals")
+    await _signed_in(db, web)
+    start = await web.get("/passes/new")
+    assert start.status_code == 303 and start.headers["location"] == "/customers?choose=pass"
+    chooser = await web.get(start.headers["location"])
+    assert "Choose the customer who holds the pass" in chooser.text
+    assert f'href="/passes/new?customer_id={customer["id"]}"' in chooser.text
