@@ -89,6 +89,13 @@ async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str
         rows = prepared
     if dialect.name == "postgresql":
         await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        analyzed = session.info.setdefault("analyzed_after_copy", set())
+        if table.name not in analyzed:
+            # Bulk loads outrun autovacuum: a table planned as empty gets nested loops over sequential scans for
+            # the next batch's lookups. One ANALYZE after the first batch gives the planner the rows' density,
+            # which it scales by the table's actual size from then on.
+            analyzed.add(table.name)
+            await driver.execute(f"ANALYZE {table.name}")
     else:
         marks = ", ".join("?" for _ in columns)
         await driver.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
