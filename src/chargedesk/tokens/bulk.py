@@ -23,13 +23,13 @@ from chargedesk.locations.service import check_organization
 from chargedesk.organizations import service as organizations
 from chargedesk.tokens.imports import (
     TOKEN_COLUMNS,
-    CsvFileError,
     CsvReader,
     RowError,
     TokenRow,
     issue,
     neutralize,
     parse_token_row,
+    read_in_batches,
     too_many_cells,
 )
 from chargedesk.tokens.models import Token
@@ -317,20 +317,7 @@ async def import_tokens(
     run.default_whitelist = org.default_whitelist
     run.report.dry_run = dry_run
     reader = CsvReader(lines, TOKEN_COLUMNS, required_any=("uid", "auth_id"))
-    try:
-        for line, row in reader:
-            run.take(line, row, len(reader.header))
-            if len(run.batch) >= BATCH:
-                await run.flush()
-                if progress is not None:
-                    progress(reader.source.read)
-        await run.flush()
-    except CsvFileError as exc:
-        run.report.errors.append(exc.entry)
-    if progress is not None:
-        progress(reader.source.read)
-    if not run.report.errors and run.report.rows == 0 and reader.header:
-        run.report.errors.append(issue(1, "", "the file has a header but no rows: add one token per line below it"))
+    await read_in_batches(run, reader, BATCH, progress)
     run.report.errors.sort(key=lambda e: e["line"])  # type: ignore[arg-type, return-value]
     return run.report
 
