@@ -115,6 +115,14 @@ async def external_ids(session: AsyncSession, customer_ids: list[str]) -> dict[s
     return dict(rows.all())  # type: ignore[arg-type]
 
 
+async def names(session: AsyncSession, customer_ids: list[str]) -> dict[str, str]:
+    """customer id → name, for lists that show each token's holder."""
+    if not customer_ids:
+        return {}
+    rows = await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids))))
+    return dict(rows.all())  # type: ignore[arg-type]
+
+
 async def render(session: AsyncSession, customers: list[Customer]) -> list[CustomerOut]:
     ids = [c.id for c in customers]
     counts: dict[str, int] = {}

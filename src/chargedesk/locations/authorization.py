@@ -343,6 +343,19 @@ async def remove_tokens(
     return await finish_change(session, principal, location, change, False, "authorization.tokens.removed", method)
 
 
+async def listed(session: AsyncSession, location_id: str, customer_ids: list[str], token_ids: list[str]) -> set[str]:
+    """Which of these customers and tokens are on the location's list (to mark search results)."""
+    found: set[str] = set()
+    for entry, column, ids in (
+        (LocationAuthorizedCustomer, LocationAuthorizedCustomer.customer_id, customer_ids),
+        (LocationAuthorizedToken, LocationAuthorizedToken.token_id, token_ids),
+    ):
+        if ids:
+            rows = await session.scalars(select(column).where(entry.location_id == location_id, column.in_(ids)))
+            found.update(rows.all())
+    return found
+
+
 @dataclass
 class Entries:
     customers: list[dict[str, Any]]

@@ -2,9 +2,19 @@
 
 from fastapi import APIRouter, Depends
 
-from chargedesk.portal import routes_auth, routes_locations, routes_organizations, routes_stations
+from chargedesk.portal import (
+    routes_auth,
+    routes_authorization,
+    routes_authorization_import,
+    routes_locations,
+    routes_organizations,
+    routes_stations,
+)
 from chargedesk.portal.session import check_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 for module in (routes_auth, routes_locations, routes_stations, routes_organizations):
+    router.include_router(module.router)
+# The import's paths first: /authorization/tokens/import is not a list entry.
+for module in (routes_authorization_import, routes_authorization):
     router.include_router(module.router)

@@ -64,6 +64,16 @@ def start(request: Request, user: PortalUser | None = None) -> dict[str, Any]:
     return data
 
 
+def put(request: Request, key: str, value: Any) -> None:
+    """Keep `value` in this session (None removes it); `save` sends the updated cookie."""
+    data = read(request)
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    request.scope["portal_session_dirty"] = True
+
+
 def csrf_token(request: Request) -> str:
     data = read(request)
     if "csrf" not in data:
