@@ -209,5 +209,5 @@ def test_authorization_pages_at_phone_width(phone, site, api):
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
     phone.goto(f"{base}/authorization/tokens")
-    shot(phone, "authorization-tokens-390", docs=True)
+    shot(phone, "authorization-tokens-390")
     api.delete(f"/locations/{location_id}/authorization/tokens", params={"all": "true"})

@@ -320,3 +320,15 @@ async def test_audit_tab_newest_first_with_who_and_what(db, web, client, admin):
     assert text.index("Removed customers") < text.index("Added charge tokens") < text.index("Added customers")
     assert "jane@example.com" in text and "Added: Ada Lovelace" in text and "Added: X-1" in text
     assert "API key" in text  # the API key's change is named by its prefix
+
+
+async def test_a_file_over_the_upload_limit_is_refused_next_to_the_field(db, client, admin, settings):
+    location = await _location(client, admin)
+    app = create_app(settings.model_copy(update={"import_max_bytes": 64}), db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as web:
+        token = await _signed_in(db, web)
+        base = f"/locations/{location['id']}/authorization/tokens/import"
+        big = b"auth_id\n" + b"".join(f"X-{n}\n".encode() for n in range(100))
+        refused = await web.post(base, data={"csrf_token": token}, files={"file": ("big.csv", big)}, headers=HTMX)
+    assert refused.status_code == 413 and 'id="f-import-file-error"' in refused.text and "import limit" in refused.text
+    assert (await _list(client, admin, location["id"]))["token_count"] == 0

@@ -5,10 +5,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from chargedesk import uploads
 from chargedesk.auth.deps import get_session
+from chargedesk.errors import Problem
 from chargedesk.locations import events
 from chargedesk.locations import service as locations
 from chargedesk.locations.authorization_import import ListImportReport, import_list
@@ -55,21 +56,19 @@ async def preview(
     """Keep the file aside and show what importing it would do (nothing is changed yet)."""
     viewer.need(WRITE)
     await locations.get(db, viewer.principal, location_id)
-    form = await request.form()
-    upload = form.get("file")
+    try:
+        upload, form = await uploads.csv_upload(request)  # refuses a declared size over the limit before reading
+    except Problem as exc:
+        message = exc.detail if exc.status == 413 else "Choose the CSV file to import."
+        errors = {"file": message}
+        return await authorization_tab(
+            request, db, viewer, location_id, "tokens", exc.status, importing=True, import_errors=errors
+        )
     clear = form.get("clear") == "on"
     tab = {"importing": True, "clear": clear}
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return await authorization_tab(
-            request,
-            db,
-            viewer,
-            location_id,
-            "tokens",
-            422,
-            import_errors={"file": "Choose the CSV file to import."},
-            **tab,
-        )
+    if not upload.filename:
+        errors = {"file": "Choose the CSV file to import."}
+        return await authorization_tab(request, db, viewer, location_id, "tokens", 422, import_errors=errors, **tab)
     try:
         waiting = await pending.keep(
             request, viewer, KIND, upload, location=location_id, clear=clear, name=upload.filename
