@@ -66,7 +66,8 @@ def _sweep() -> None:
 
 
 async def keep(request: Request, viewer: Viewer, kind: str, upload: UploadFile, **data: Any) -> Pending:
-    """Copy `upload` aside and remember it in the session (one waiting file per kind); TooLarge over the limit."""
+    """Copy `upload` aside and remember it, with `data`, in the session (one waiting file per kind; keep `data`
+    small: it travels in the cookie). TooLarge over the import limit."""
     _sweep()
     limit = request.app.state.settings.import_max_bytes
     upload_id = secrets.token_urlsafe(24)

@@ -71,7 +71,7 @@ async def preview(
         return await authorization_tab(request, db, viewer, location_id, "tokens", 422, import_errors=errors, **tab)
     try:
         waiting = await pending.keep(
-            request, viewer, KIND, upload, location=location_id, clear=clear, name=upload.filename
+            request, viewer, KIND, upload, location=location_id, clear=clear, name=upload.filename[:100]
         )
     except pending.TooLarge as exc:
         return await authorization_tab(
