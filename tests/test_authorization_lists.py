@@ -349,3 +349,29 @@ async def test_list_pages(client, admin):
         seen.extend(t["id"] for t in page["items"])
         cursor = page["next_cursor"]
     assert len(seen) == 25 == len(set(seen))
+
+
+async def test_authorized_lookup_is_an_index_search(db):
+    """'Is token T authorized at location L' must be answered from an index, never by scanning the list."""
+    from sqlalchemy import select, text
+
+    from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
+
+    queries = [
+        select(LocationAuthorizedToken.token_id).where(
+            LocationAuthorizedToken.location_id == "loc_1", LocationAuthorizedToken.token_id == "tok_1"
+        ),
+        select(LocationAuthorizedCustomer.customer_id).where(
+            LocationAuthorizedCustomer.location_id == "loc_1", LocationAuthorizedCustomer.customer_id == "cus_1"
+        ),
+    ]
+    async with db.engine.connect() as conn:
+        for query in queries:
+            sql = str(query.compile(conn.engine, compile_kwargs={"literal_binds": True}))
+            if db.dialect == "sqlite":
+                plan = " ".join(str(row[-1]) for row in await conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+                assert plan.startswith("SEARCH") and "INDEX" in plan, plan
+            else:
+                await conn.execute(text("SET enable_seqscan = off"))
+                plan = " ".join(row[0] for row in await conn.execute(text(f"EXPLAIN {sql}")))
+                assert "Index" in plan and "Seq Scan" not in plan, plan

@@ -96,30 +96,28 @@ async def finish_change(
     return change
 
 
-async def _visible_customers(session: AsyncSession, principal: Principal, customer_ids: list[str]) -> list[str]:
-    wanted = list(dict.fromkeys(customer_ids))
-    found = set(
-        (
-            await session.scalars(
-                select(Customer.id).where(Customer.id.in_(wanted), Customer.organization_id.in_(principal.visible))
-            )
-        ).all()
-    )
+async def _visible(
+    session: AsyncSession, principal: Principal, model: Any, ids: list[str], field: str, hint: str
+) -> list[str]:
+    """`ids` without repeats, once each is known to be a visible row of `model`; else 422 naming the unknown ones."""
+    wanted = list(dict.fromkeys(ids))
+    query = select(model.id).where(model.id.in_(wanted), model.organization_id.in_(principal.visible))
+    found = set((await session.scalars(query)).all())
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise Invalid(
-            "customer_ids",
-            f"No customer with id {', '.join(missing)} in your organization tree; find customers with "
-            "GET /api/v1/customers?q=…",
-        )
+        raise Invalid(field, f"No {hint[0]} with id {', '.join(missing)} in your organization tree; {hint[1]}")
     return wanted
+
+
+_CUSTOMERS = ("customer", "find customers with GET /api/v1/customers?q=…")
+_TOKENS = ("charge token", "find tokens with GET /api/v1/tokens?q=<Auth ID or Chip ID>")
 
 
 async def add_customers(
     session: AsyncSession, principal: Principal, location_id: str, customer_ids: list[str], method: str = "batch"
 ) -> ListChange:
     location = await locations.get(session, principal, location_id)
-    wanted = await _visible_customers(session, principal, customer_ids)
+    wanted = await _visible(session, principal, Customer, customer_ids, "customer_ids", _CUSTOMERS)
     was_empty = sum(await sizes(session, location.id)) == 0
     present = set(
         (
@@ -168,25 +166,6 @@ async def remove_customers(
             )
         )
     return await finish_change(session, principal, location, change, False, "authorization.customers.removed", method)
-
-
-async def _visible_tokens(session: AsyncSession, principal: Principal, token_ids: list[str]) -> list[str]:
-    wanted = list(dict.fromkeys(token_ids))
-    found = set(
-        (
-            await session.scalars(
-                select(Token.id).where(Token.id.in_(wanted), Token.organization_id.in_(principal.visible))
-            )
-        ).all()
-    )
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise Invalid(
-            "token_ids",
-            f"No charge token with id {', '.join(missing)} in your organization tree; find tokens with "
-            "GET /api/v1/tokens?q=<Auth ID or Chip ID>",
-        )
-    return wanted
 
 
 class ExternalTokens:
@@ -262,7 +241,7 @@ async def add_tokens(
     method: str = "batch",
 ) -> ListChange:
     location = await locations.get(session, principal, location_id)
-    wanted = await _visible_tokens(session, principal, token_ids)
+    wanted = await _visible(session, principal, Token, token_ids, "token_ids", _TOKENS)
     errors = []
     normalized: list[str] = []
     for index, value in enumerate(auth_ids):

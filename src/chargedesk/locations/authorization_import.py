@@ -19,7 +19,7 @@ from chargedesk.locations.authorization import ExternalTokens, ListChange, finis
 from chargedesk.locations.models import LocationAuthorizedToken
 from chargedesk.tokens import identifiers
 from chargedesk.tokens.bulk import INSERT_COLUMNS, bulk_insert
-from chargedesk.tokens.imports import CsvFileError, CsvReader, issue, too_many_cells
+from chargedesk.tokens.imports import CsvReader, issue, read_in_batches, too_many_cells
 from chargedesk.tokens.models import Token
 
 COLUMNS = ("auth_id", "uid")
@@ -157,19 +157,8 @@ async def import_list(
     run = ListImport(session, resolver, location.id, on_list)
     run.report.clear, run.report.dry_run = clear, dry_run
     reader = CsvReader(lines, COLUMNS, required_any=COLUMNS)
-    try:
-        for line, row in reader:
-            run.take(line, row, len(reader.header))
-            if len(run.batch) >= BATCH:
-                await run.flush()
-                if progress is not None:
-                    progress(reader.source.read)
-        await run.flush()
-    except CsvFileError as exc:
-        run.report.errors.append(exc.entry)
+    await read_in_batches(run, reader, BATCH, progress)
     report = run.report
-    if report.ok and report.rows == 0:
-        report.errors.append(issue(1, "", "the file has no rows: give one auth_id (or uid) per line under the header"))
     stale = sorted(on_list - run.in_file) if clear else []
     report.removed_by_clear = len(stale)
     if not run.writing:

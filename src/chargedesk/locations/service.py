@@ -144,7 +144,7 @@ class LocationFilters:
 
 
 # Above this many trigram matches a scan in id order finds a page sooner than sorting the matches.
-DENSE_MATCHES = 2000
+DENSE_MATCHES = 500
 
 
 async def _matches(session: AsyncSession, q: str) -> Any:

@@ -5,9 +5,10 @@ million rows is never held in memory. It checks the header (unknown columns refu
 number of every row, and undoes the spreadsheet-formula neutralisation of our exports (see `neutralize`)."""
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from chargedesk.tokens import identifiers
 
@@ -268,3 +269,39 @@ def parse_token_row(line: int, row: dict[str, str]) -> TokenRow:
         valid_until=parse_valid_until(row.get("valid_until", "")),
         warnings=[issue(line, uid, w.message) for w in ids.warnings],
     )
+
+
+class BatchedRun(Protocol):
+    """An import run: takes rows one by one and writes (or only checks) them a batch at a time."""
+
+    batch: list[Any]
+    report: Any
+
+    def take(self, line: int, row: dict[str, str] | None, width: int) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
+async def read_in_batches(
+    run: BatchedRun, reader: CsvReader, batch_size: int, progress: Callable[[int], None] | None = None
+) -> None:
+    """Feed every row of `reader` to `run`, flushing each full batch and the last one. Problems of the whole file
+    become an error of the report; a header without rows too."""
+    try:
+        for line, row in reader:
+            run.take(line, row, len(reader.header))
+            if len(run.batch) >= batch_size:
+                await run.flush()
+                if progress is not None:
+                    progress(reader.source.read)
+        await run.flush()
+    except CsvFileError as exc:
+        run.report.errors.append(exc.entry)
+    if progress is not None:
+        progress(reader.source.read)
+    if not run.report.errors and run.report.rows == 0 and reader.header:
+        run.report.errors.append(
+            issue(
+                1, "", f"the file has a header but no rows: add one row per line below it ({', '.join(reader.header)})"
+            )
+        )
