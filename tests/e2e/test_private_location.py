@@ -143,7 +143,9 @@ def test_private_location_walkthrough(page, site, api):
     shot(page, "authorization-import-preview-1280", docs=True)
     assert api.get(f"/locations/{location_id}/authorization").json()["token_count"] == 2  # nothing imported yet
     page.get_by_role("button", name="Finalise import").click()
-    expect(page.get_by_role("status")).to_contain_text("2 added, 1 already on the list, 1 external tokens created")
+    expect(page.get_by_role("status")).to_contain_text(
+        "2 added, 1 already on the list, 1 new external token, 1 removed"
+    )
     expect(listing).not_to_contain_text(EXTERNAL)  # cleared: it was not in the file
     for auth_id in (CHIP, CHIP_2, IMPORTED_EXTERNAL):
         expect(listing).to_contain_text(auth_id)

@@ -127,7 +127,7 @@ async def finalise(
         return redirect(request, url)
     message = (
         f"Imported {waiting.data.get('name')}: {report.added} added, {report.already_present} already on the list, "
-        f"{report.external} external tokens created"
+        f"{report.external} new external token{'' if report.external == 1 else 's'}"
         + (f", {report.removed_by_clear} removed by clearing the list." if clear else ".")
     )
     return pushed(await authorization_tab(request, db, viewer, location_id, "tokens", notice=message), url)
