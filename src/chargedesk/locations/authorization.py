@@ -353,8 +353,8 @@ async def customer_entries(
     )
     after = params.after()
     if after:
-        stmt = stmt.where(Customer.id > after)
-    rows = (await session.execute(stmt.order_by(Customer.id).limit(params.limit + 1))).all()
+        stmt = stmt.where(LocationAuthorizedCustomer.customer_id > after)
+    rows = (await session.execute(stmt.order_by(LocationAuthorizedCustomer.customer_id).limit(params.limit + 1))).all()
     items = [
         {
             "id": c.id,
@@ -380,8 +380,9 @@ async def token_entries(
     )
     after = params.after()
     if after:
-        stmt = stmt.where(Token.id > after)
-    rows = (await session.execute(stmt.order_by(Token.id).limit(params.limit + 1))).all()
+        stmt = stmt.where(LocationAuthorizedToken.token_id > after)
+    # Ordered by the list's own key (location_id, token_id): a page is an index range, not a sort of the list.
+    rows = (await session.execute(stmt.order_by(LocationAuthorizedToken.token_id).limit(params.limit + 1))).all()
     items = [
         {
             "id": t.id,
