@@ -29,6 +29,18 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     return {"p50_ms": round(q[49], 2), "p99_ms": round(q[98], 2), "max_ms": round(ordered[-1], 2), "n": len(ordered)}
 
 
+async def page_latency(client: httpx.AsyncClient, path: str, requests: int) -> dict[str, float]:
+    """GET `path` `requests` times (each must answer 200): the median and 95th percentile in milliseconds."""
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = await client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    timings.sort()
+    return {"p50_ms": round(statistics.median(timings), 1), "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1)}
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh database on the machine's PostgreSQL, dropped afterwards; yields its SQLAlchemy URL."""

@@ -8,9 +8,7 @@ import argparse
 import asyncio
 import json
 import re
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -24,6 +22,7 @@ from chargedesk.migrations import upgrade
 from chargedesk.organizations import service as organizations
 from chargedesk.portal import users
 from chargedesk.stations.models import ChargeStation
+from common import page_latency
 
 PASSWORD = "benchmark password"
 T2 = {
@@ -83,17 +82,7 @@ async def main(locations: int, requests: int) -> dict[str, object]:
             }
             results: dict[str, object] = {}
             for name, path in pages.items():
-                timings = []
-                for _ in range(requests):
-                    start = time.perf_counter()
-                    response = await client.get(path)
-                    timings.append((time.perf_counter() - start) * 1000)
-                    assert response.status_code == 200, (path, response.status_code)
-                timings.sort()
-                results[name] = {
-                    "p50_ms": round(statistics.median(timings), 1),
-                    "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
-                }
+                results[name] = await page_latency(client, path, requests)
         await db.dispose()
     return {
         "benchmark": "portal_pages",

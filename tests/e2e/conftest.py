@@ -40,23 +40,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cli(*args: str, stdin: str | None = None, env: dict[str, str]) -> None:
+def cli(*args: str, stdin: str | None = None, env: dict[str, str]) -> str:
+    """Run `chargedesk …` and return what it printed."""
     command = [sys.executable, "-m", "chargedesk.cli", *args]
-    subprocess.run(command, input=stdin, text=True, check=True, env=env, capture_output=True)
+    return subprocess.run(command, input=stdin, text=True, check=True, env=env, capture_output=True).stdout
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running `chargedesk serve`, with an admin and a viewer created by `chargedesk user create`."""
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The test server's environment (its SQLite database, its secret): for CLI commands run next to it."""
     workdir = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    env = {
+    return {
         **os.environ,
         "CHARGEDESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'e2e.db'}",
         "CHARGEDESK_SECRET_KEY": "e2e-secret",
     }
+
+
+@pytest.fixture(scope="package")
+def server(server_env: dict[str, str]) -> Iterator[str]:
+    """The base URL of a running `chargedesk serve`, with an admin and a viewer created by `chargedesk user create`."""
+    env = server_env
+    workdir = Path(env["CHARGEDESK_DATABASE_URL"].split("///", 1)[1]).parent
+    port = _free_port()
     for email, role in ((ADMIN_EMAIL, "admin"), (VIEWER_EMAIL, "viewer")):
-        _cli("user", "create", "--email", email, "--organization", ORGANIZATION, "--role", role, "--password-stdin",
+        cli("user", "create", "--email", email, "--organization", ORGANIZATION, "--role", role, "--password-stdin",
              stdin=PASSWORD + "\n", env=env)  # fmt: skip
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chargedesk.audit.models import AuditEvent
 from chargedesk.auth.deps import Principal
 from chargedesk.ids import new_id
-from chargedesk.pagination import PageParams, fetch_page
+from chargedesk.pagination import PageParams, encode_cursor, fetch_page
 
 
 def actor(principal: Principal) -> str:
@@ -46,6 +46,7 @@ async def list_page(
     resource: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[AuditEvent], str | None]:
     stmt = select(AuditEvent).where(AuditEvent.organization_id.in_(principal.visible))
     if resource:
@@ -56,4 +57,13 @@ async def list_page(
         stmt = stmt.where(AuditEvent.at < until)
     if params.updated_since is not None:
         stmt = stmt.where(AuditEvent.at >= params.updated_since)
-    return await fetch_page(session, stmt, AuditEvent.id, params)
+    if not newest_first:
+        return await fetch_page(session, stmt, AuditEvent.id, params)
+    # Ids are time-ordered, so the keyset runs backwards through them.
+    after = params.after()
+    if after is not None:
+        stmt = stmt.where(AuditEvent.id < after)
+    rows = list((await session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(params.limit + 1))).all())
+    if len(rows) > params.limit:
+        return rows[: params.limit], encode_cursor(rows[params.limit - 1].id)
+    return rows, None

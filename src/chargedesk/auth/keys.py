@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.models import ApiKey
@@ -39,3 +40,15 @@ async def create_key(
     session.add(key)
     await session.flush()
     return key, secret
+
+
+async def labels(session: AsyncSession, key_ids: list[str], visible: frozenset[str]) -> dict[str, str]:
+    """key id → its name (or its public prefix), for the keys of the `visible` organisations (audit trails)."""
+    if not key_ids:
+        return {}
+    rows = await session.execute(
+        select(ApiKey.id, ApiKey.name, ApiKey.prefix).where(
+            ApiKey.id.in_(set(key_ids)), ApiKey.organization_id.in_(visible)
+        )
+    )
+    return {key_id: f"API key {name or prefix + '…'}" for key_id, name, prefix in rows.all()}

@@ -322,6 +322,19 @@ async def remove_tokens(
     return await finish_change(session, principal, location, change, False, "authorization.tokens.removed", method)
 
 
+async def listed(session: AsyncSession, location_id: str, customer_ids: list[str], token_ids: list[str]) -> set[str]:
+    """Which of these customers and tokens are on the location's list (to mark search results)."""
+    found: set[str] = set()
+    for entry, column, ids in (
+        (LocationAuthorizedCustomer, LocationAuthorizedCustomer.customer_id, customer_ids),
+        (LocationAuthorizedToken, LocationAuthorizedToken.token_id, token_ids),
+    ):
+        if ids:
+            rows = await session.scalars(select(column).where(entry.location_id == location_id, column.in_(ids)))
+            found.update(rows.all())
+    return found
+
+
 @dataclass
 class Entries:
     customers: list[dict[str, Any]]
@@ -340,8 +353,8 @@ async def customer_entries(
     )
     after = params.after()
     if after:
-        stmt = stmt.where(Customer.id > after)
-    rows = (await session.execute(stmt.order_by(Customer.id).limit(params.limit + 1))).all()
+        stmt = stmt.where(LocationAuthorizedCustomer.customer_id > after)
+    rows = (await session.execute(stmt.order_by(LocationAuthorizedCustomer.customer_id).limit(params.limit + 1))).all()
     items = [
         {
             "id": c.id,
@@ -367,8 +380,9 @@ async def token_entries(
     )
     after = params.after()
     if after:
-        stmt = stmt.where(Token.id > after)
-    rows = (await session.execute(stmt.order_by(Token.id).limit(params.limit + 1))).all()
+        stmt = stmt.where(LocationAuthorizedToken.token_id > after)
+    # Ordered by the list's own key (location_id, token_id): a page is an index range, not a sort of the list.
+    rows = (await session.execute(stmt.order_by(LocationAuthorizedToken.token_id).limit(params.limit + 1))).all()
     items = [
         {
             "id": t.id,

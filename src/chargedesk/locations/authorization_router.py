@@ -86,8 +86,7 @@ async def _committed(
     request: Request, session: AsyncSession, location_id: str, change: authorization.ListChange
 ) -> ListChangeOut:
     await session.commit()
-    if change.added or change.removed or change.external_created:
-        await events.list_changed(request.app, location_id, bool(change.removed))
+    await events.after_commit(request.app, location_id, change)
     return _out(change)
 
 

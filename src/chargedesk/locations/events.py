@@ -2,6 +2,7 @@
 local lists). Listeners are registered per app and called after the change is committed."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,3 +18,9 @@ def listen(app: FastAPI, listener: Listener) -> None:
 async def list_changed(app: FastAPI, location_id: str, removed: bool) -> None:
     for listener in app.state.__dict__.get("list_listeners", []):
         await listener(location_id, removed)
+
+
+async def after_commit(app: FastAPI, location_id: str, change: Any) -> None:
+    """Tell the listeners about a committed `authorization.ListChange`, when it changed the list at all."""
+    if change.added or change.removed or change.external_created:
+        await list_changed(app, location_id, bool(change.removed))

@@ -4,6 +4,8 @@ from fastapi import APIRouter, Depends
 
 from chargedesk.portal import (
     routes_auth,
+    routes_authorization,
+    routes_authorization_import,
     routes_customers,
     routes_locations,
     routes_organizations,
@@ -17,4 +19,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 # routes_pass_import before routes_passes: /passes/import is not a pass id.
 modules = (routes_auth, routes_locations, routes_stations, routes_organizations, routes_customers, routes_pass_import)
 for module in (*modules, routes_passes):
+    router.include_router(module.router)
+# The import's paths first: /authorization/tokens/import is not a list entry.
+for module in (routes_authorization_import, routes_authorization):
     router.include_router(module.router)

@@ -1,4 +1,5 @@
-"""Charge locations: list, create, the location page (Details, Charge stations) and Publish/Unpublish."""
+"""Charge locations: list, create, the location page (Details, Charge stations) and Publish/Unpublish.
+The Authorization and Audit tabs are in routes_authorization.py."""
 
 from typing import Any
 
@@ -104,7 +105,7 @@ async def create_location(
     return render(request, "locations/new.html", context | await _form_context(db, viewer), status=422)
 
 
-async def _page(
+async def location_page(
     request: Request, db: AsyncSession, viewer: Viewer, location_id: str, tab: str, status: int = 200, **extra: Any
 ) -> Response:
     location = await service.render_one(db, await service.get(db, viewer.principal, location_id))
@@ -125,14 +126,14 @@ async def _page(
 async def location_details(
     request: Request, location_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
-    return await _page(request, db, viewer, location_id, "details")
+    return await location_page(request, db, viewer, location_id, "details")
 
 
 @router.get("/{location_id}/stations")
 async def location_stations(
     request: Request, location_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
-    return await _page(request, db, viewer, location_id, "stations")
+    return await location_page(request, db, viewer, location_id, "stations")
 
 
 @router.get("/{location_id}/edit")
@@ -140,7 +141,7 @@ async def edit_location(
     request: Request, location_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
     viewer.need(WRITE)
-    return await _page(request, db, viewer, location_id, "edit")
+    return await location_page(request, db, viewer, location_id, "edit")
 
 
 @router.post("/{location_id}")
@@ -151,11 +152,11 @@ async def save_location(
     current = await service.render_one(db, await service.get(db, viewer.principal, location_id))
     location, errors, values = await _save(request, db, viewer, current)
     if location is None:
-        return await _page(request, db, viewer, location_id, "edit", 422, values=values, errors=errors)
+        return await location_page(request, db, viewer, location_id, "edit", 422, values=values, errors=errors)
     if target(request) is None:
         return redirect(request, f"/locations/{location_id}")
     return pushed(
-        await _page(request, db, viewer, location_id, "details", notice="Saved."), f"/locations/{location_id}"
+        await location_page(request, db, viewer, location_id, "details", notice="Saved."), f"/locations/{location_id}"
     )
 
 
@@ -167,12 +168,14 @@ async def _publish(request: Request, db: AsyncSession, viewer: Viewer, location_
         if exc.status == 404:
             raise
         await db.rollback()
-        return await _page(request, db, viewer, location_id, "details", exc.status, alert=exc.detail)
+        return await location_page(request, db, viewer, location_id, "details", exc.status, alert=exc.detail)
     await db.commit()
     if target(request) is None:
         return redirect(request, f"/locations/{location_id}")
     message = "Published: drivers can see this location." if published else "Unpublished: drivers no longer see it."
-    return pushed(await _page(request, db, viewer, location_id, "details", notice=message), f"/locations/{location_id}")
+    return pushed(
+        await location_page(request, db, viewer, location_id, "details", notice=message), f"/locations/{location_id}"
+    )
 
 
 @router.post("/{location_id}/publish")
@@ -198,6 +201,6 @@ async def delete_location(
         await service.remove(db, viewer.principal, location_id)
     except Conflict as exc:
         await db.rollback()
-        return await _page(request, db, viewer, location_id, "details", exc.status, alert=exc.detail)
+        return await location_page(request, db, viewer, location_id, "details", exc.status, alert=exc.detail)
     await db.commit()
     return redirect(request, "/locations")

@@ -72,3 +72,15 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> Port
 def fingerprint(user: PortalUser) -> str:
     """Changes when the password does: a session cookie carries it, so a new password ends older sessions."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+async def emails(session: AsyncSession, user_ids: list[str], visible: frozenset[str]) -> dict[str, str]:
+    """user id → email, for the users of the `visible` organisations (audit trails)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(PortalUser.id, PortalUser.email).where(
+            PortalUser.id.in_(set(user_ids)), PortalUser.organization_id.in_(visible)
+        )
+    )
+    return dict(rows.all())  # type: ignore[arg-type]

@@ -211,3 +211,11 @@ def to_out(token: Token) -> TokenOut:
     data = {c.key: getattr(token, c.key) for c in Token.__table__.columns}
     data["warnings"] = [{"field": w.field, "message": w.message} for w in identifiers.uid_warnings(token.uid)]
     return TokenOut.model_validate(data)
+
+
+async def auth_ids(session: AsyncSession, token_ids: list[str]) -> dict[str, str]:
+    """token id → auth ID, for lists that name tokens (audit trails)."""
+    if not token_ids:
+        return {}
+    rows = await session.execute(select(Token.id, Token.auth_id).where(Token.id.in_(set(token_ids))))
+    return dict(rows.all())  # type: ignore[arg-type]
