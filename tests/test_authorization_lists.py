@@ -131,6 +131,11 @@ async def test_making_a_private_location_public_again(client, admin):
     assert published.status_code == 200 and published.json()["published"] is True
     unpublished = await client.post(f"/locations/{location['id']}/unpublish", headers=admin.headers)
     assert unpublished.json()["published"] is False
+    audit = await client.get(
+        "/audit-events", params={"resource": f"location:{location['id']}", "limit": 100}, headers=admin.headers
+    )
+    actions = [e["action"] for e in audit.json()["items"]]
+    assert actions[-2:] == ["location.published", "location.unpublished"]
 
 
 def _csv(*lines: str) -> bytes:

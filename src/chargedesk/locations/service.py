@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chargedesk.audit import service as audit
 from chargedesk.auth.deps import Principal
 from chargedesk.db import contains_pattern, json_array_contains, utcnow
 from chargedesk.errors import Conflict, Invalid, NotFound
@@ -125,7 +126,12 @@ def _cannot_publish() -> Conflict:
 
 async def set_published(session: AsyncSession, principal: Principal, location_id: str, published: bool) -> Location:
     location = await get(session, principal, location_id)
-    return await _apply(session, principal, location, {"published": published})
+    was = location.published
+    location = await _apply(session, principal, location, {"published": published})
+    if was != published:
+        action = "location.published" if published else "location.unpublished"
+        await audit.record(session, principal, location.organization_id, f"location:{location.id}", action, "single")
+    return location
 
 
 async def touch(session: AsyncSession, location_ids: Iterable[str | None]) -> None:
