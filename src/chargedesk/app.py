@@ -1,5 +1,6 @@
 """Builds the ASGI app: the REST API, and (when enabled) the portal and the OCPP endpoint."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -7,11 +8,17 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from chargedesk import __version__, errors
+from chargedesk.authorization.router import router as unknown_ids_router
 from chargedesk.config import Settings, get_settings
 from chargedesk.db import Database
 from chargedesk.locations.router import router as locations_router
+from chargedesk.ocpp import desired_state
+from chargedesk.ocpp.bus import InProcessBus
+from chargedesk.ocpp.gateway import Gateway, OcppMiddleware
+from chargedesk.ocpp.router import router as ocpp_router
 from chargedesk.organizations.router import router as organizations_router
 from chargedesk.stations.router import router as stations_router
+from chargedesk.transactions.router import router as transactions_router
 
 API_PREFIX = "/api/v1"
 
@@ -26,7 +33,15 @@ Lists are paginated with `limit` (max 1000) and `cursor`, and take `updated_sinc
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
-    for router in (organizations_router, locations_router, stations_router):
+    routers = (
+        organizations_router,
+        locations_router,
+        stations_router,
+        ocpp_router,
+        transactions_router,
+        unknown_ids_router,
+    )
+    for router in routers:
         api.include_router(router)
     return api
 
@@ -35,9 +50,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
 
+    gateway = Gateway(settings, database)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        maintenance = asyncio.ensure_future(gateway.run_maintenance())
         yield
+        maintenance.cancel()
+        await gateway.close()
         if db is None:
             await database.dispose()
 
@@ -49,6 +69,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.gateway = gateway
+    app.state.bus = InProcessBus(gateway)
+    desired_state.install(gateway, app.state.bus)
     errors.install(app)
     app.include_router(api_router())
 
@@ -60,4 +83,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    app.add_middleware(OcppMiddleware, gateway=gateway)
     return app
