@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chargedesk.auth.deps import Principal, get_session, operator, require
 from chargedesk.authorization import context
 from chargedesk.errors import Forbidden, Problem, validation_errors
-from chargedesk.ocpp import local_lists, log
+from chargedesk.ocpp import commissioning, local_lists, log
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
 from chargedesk.ocpp.commands import COMMANDS, Command, ocpp_payload
 from chargedesk.pagination import Page, PageParams, page_params
@@ -131,3 +131,20 @@ async def send_command(
                 ocpp_status=auth.decision.ocpp16,
             )
     return {"action": action, "response": await call_station(bus, station_id, action, payload)}
+
+
+@router.post("/{station_id}/commissioning-test", summary="Test a newly installed station")
+async def commissioning_test(
+    station_id: str,
+    request: Request,
+    principal: Principal = Depends(require("stations:commission")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Checks: connected, booted and Accepted, heartbeat recent, every connector reported a status,
+    configuration readable, a TriggerMessage answered. Each check with passed and a detail."""
+    station = await stations.get(session, principal, station_id)
+    result = await commissioning.run(
+        session, request.app.state.bus, station, request.app.state.settings.heartbeat_interval
+    )
+    await session.commit()
+    return result
