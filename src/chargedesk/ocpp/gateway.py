@@ -241,3 +241,37 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_timeout": settings.ocpp_ping_interval,
         "ws_per_message_deflate": False,
     }
+
+
+def create_gateway_app(settings: Settings) -> Any:
+    """The gateway alone (`chargedesk gateway`): station sockets only, everything else answers 404."""
+    from chargedesk.ocpp import desired_state
+    from chargedesk.ocpp.bus import InProcessBus
+
+    db = Database(settings.database_url)
+    gateway = Gateway(settings, db)
+    desired_state.install(gateway, InProcessBus(gateway))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    maintenance = asyncio.ensure_future(gateway.run_maintenance())
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    maintenance.cancel()
+                    await gateway.close()
+                    await db.dispose()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif scope["type"] == "websocket" and scope["path"].startswith(PREFIX):
+            await gateway(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            body = b"Not Found: station sockets are at /ocpp/{station id}"
+            await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": body})
+
+    return app
