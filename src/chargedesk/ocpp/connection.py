@@ -15,12 +15,17 @@ import time
 import uuid
 from typing import Any
 
+import ocpp.messages
 from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError, OCPPError
 from ocpp.messages import Call, CallError, CallResult, MessageType, unpack, validate_payload
 
 from chargedesk.ocpp.log import MESSAGE_TYPES, MessageLog
+
+# Validate on the event loop: cheaper than the library's thread-pool default for these small payloads, and
+# free of the races reported against it.
+ocpp.messages.ASYNC_VALIDATION = False
 
 
 class CallFailed(Exception):
