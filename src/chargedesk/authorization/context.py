@@ -1,9 +1,17 @@
-"""Reads what the pure decision needs about a presented id at a station, in a handful of indexed queries."""
+"""Reads what the pure decision needs about a presented id at a station: the station's context (cached), then
+one indexed query for the token and its standing.
 
+`session` is an AsyncSession, or anything with the same `execute` / `scalar` coroutines (the gateway's
+synchronous SQLite reader).
+"""
+
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.authorization.decision import Decision, StationFacts, TokenFacts, decide
@@ -33,6 +41,47 @@ class Authorization:
     token_id: str | None
     customer_id: str | None
     decision: Decision
+
+
+class StationContexts:
+    """Station contexts by station id, for `ttl` seconds: they change rarely (access mode, organisation,
+    location, the location turning private), and every change made here forgets them at once
+    (`forget_station`, `forget_location`); the ttl bounds how long a change made elsewhere goes unseen."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, StationContext]] = {}
+        _caches.add(self)
+
+    async def get(self, session: Any, station_id: str) -> StationContext | None:
+        entry = self._entries.get(station_id)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        found = await station_context(session, station_id)
+        if found is None:
+            self._entries.pop(station_id, None)
+        elif self.ttl > 0:
+            self._entries[station_id] = (now + self.ttl, found)
+        return found
+
+    def forget(self, station_id: str | None = None, location_id: str | None = None) -> None:
+        for key, (_, ctx) in list(self._entries.items()):
+            if key == station_id or (location_id is not None and ctx.location_id == location_id):
+                del self._entries[key]
+
+
+_caches: "weakref.WeakSet[StationContexts]" = weakref.WeakSet()
+
+
+def forget_station(station_id: str) -> None:
+    for cache in list(_caches):
+        cache.forget(station_id=station_id)
+
+
+def forget_location(location_id: str) -> None:
+    for cache in list(_caches):
+        cache.forget(location_id=location_id)
 
 
 def normalize_id(presented: str) -> str:
@@ -78,69 +127,85 @@ async def station_context(session: AsyncSession, station_id: str) -> StationCont
     return StationContext(station_id, org_id, root, location_id, facts)
 
 
-async def find_token(session: AsyncSession, root_organization_id: str, id_tag: str) -> Token | None:
-    """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins)."""
+def _on_list(station: StationContext) -> Any:
+    """SQL: the token of the outer query is on the station's private location's list (by itself or its customer)."""
+    if station.location_id is None or not station.facts.location_private:
+        return literal(False)
+    by_token = exists().where(
+        LocationAuthorizedToken.location_id == station.location_id, LocationAuthorizedToken.token_id == Token.id
+    )
+    by_customer = exists().where(
+        LocationAuthorizedCustomer.location_id == station.location_id,
+        LocationAuthorizedCustomer.customer_id == Token.customer_id,
+    )
+    return or_(by_token, by_customer)
+
+
+_OPEN_TRANSACTIONS = (
+    select(func.count())
+    .select_from(Transaction)
+    .where(
+        Transaction.token_id == Token.id,
+        Transaction.stopped_at.is_(None),
+        Transaction.authorization_status == "Accepted",
+    )
+    .correlate(Token)
+    .scalar_subquery()
+)
+
+
+async def find_token(session: AsyncSession, station: StationContext, id_tag: str) -> tuple[Any, TokenFacts] | None:
+    """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins), with
+    its standing at the station, in one query (the private-list lookups and the open-session count are
+    correlated subqueries on their indexes)."""
     key = normalize_id(id_tag)
-    rows = (
-        await session.scalars(
-            select(Token)
-            .where(Token.root_organization_id == root_organization_id, or_(Token.uid == key, Token.auth_key == key))
-            .limit(2)
+    stmt = (
+        select(
+            Token.id,
+            Token.customer_id,
+            Token.uid,
+            Token.organization_id,
+            Token.status,
+            Token.valid_until,
+            Token.whitelist,
+            Token.external,
+            Token.group_id,
+            Token.max_concurrent_transactions,
+            _on_list(station).label("on_list"),
+            _OPEN_TRANSACTIONS.label("open_transactions"),
         )
-    ).all()
-    return next((t for t in rows if t.uid == key), rows[0] if rows else None)
-
-
-async def token_facts(session: AsyncSession, station: StationContext, token: Token) -> TokenFacts:
-    on_list = literal(False)
-    if station.location_id is not None and station.facts.location_private:
-        by_token = exists().where(
-            LocationAuthorizedToken.location_id == station.location_id, LocationAuthorizedToken.token_id == token.id
-        )
-        on_list = by_token
-        if token.customer_id is not None:
-            by_customer = exists().where(
-                and_(
-                    LocationAuthorizedCustomer.location_id == station.location_id,
-                    LocationAuthorizedCustomer.customer_id == token.customer_id,
-                )
-            )
-            on_list = or_(by_token, by_customer)
-    open_count = (
-        select(func.count())
-        .select_from(Transaction)
-        .where(
-            Transaction.token_id == token.id,
-            Transaction.stopped_at.is_(None),
-            Transaction.authorization_status == "Accepted",
-        )
-        .scalar_subquery()
+        .where(Token.root_organization_id == station.root_organization_id, or_(Token.uid == key, Token.auth_key == key))
+        .limit(2)
     )
-    authorized, open_transactions = (await session.execute(select(on_list, open_count))).one()
-    return TokenFacts(
-        organization_id=token.organization_id,
-        status=token.status,
-        valid_until=token.valid_until,
-        whitelist=token.whitelist,
-        external=token.external,
-        group_id=token.group_id,
-        max_concurrent_transactions=token.max_concurrent_transactions,
-        authorized_at_location=bool(authorized),
-        open_transactions=int(open_transactions or 0),
+    rows = (await session.execute(stmt)).all()
+    row = next((r for r in rows if r.uid == key), rows[0] if rows else None)
+    if row is None:
+        return None
+    facts = TokenFacts(
+        organization_id=row.organization_id,
+        status=row.status,
+        valid_until=row.valid_until,
+        whitelist=row.whitelist,
+        external=row.external,
+        group_id=row.group_id,
+        max_concurrent_transactions=row.max_concurrent_transactions,
+        authorized_at_location=bool(row.on_list),
+        open_transactions=int(row.open_transactions or 0),
     )
+    return row, facts
 
 
 async def authorize(
     session: AsyncSession, station: StationContext, id_tag: str, now: datetime | None = None
 ) -> Authorization:
     """The decision of RULES.md §3 for `id_tag` presented at `station`."""
-    token = await find_token(session, station.root_organization_id, id_tag)
-    facts = await token_facts(session, station, token) if token is not None else None
+    found = await find_token(session, station, id_tag)
+    row, facts = found if found is not None else (None, None)
     decision = decide(station.facts, facts, now or utcnow())
     return Authorization(
         station,
         id_tag,
-        token.id if token else None,
-        token.customer_id if token else None,
+        row.id if row is not None else None,
+        row.customer_id if row is not None else None,
         decision,
     )

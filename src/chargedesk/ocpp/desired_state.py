@@ -5,6 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
+from chargedesk.authorization import context
 from chargedesk.ocpp import local_lists
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
 from chargedesk.stations.models import ChargeStation
@@ -48,6 +49,7 @@ async def apply(station_id: str, availability: bool = True, configuration: dict[
 
 def station_changed(station_id: str, fields: dict[str, Any]) -> asyncio.Task[None] | None:
     """Called after the API changed a station: push what changed if it is online (in the background)."""
+    context.forget_station(station_id)
     if not _installed or not ({"availability", "configuration"} & fields.keys()):
         return None
     if not _installed["bus"].online(station_id):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chargedesk.authorization import context
 from chargedesk.db import Database
 from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
@@ -117,6 +118,7 @@ def location_list_changed(location_id: str, removed: bool) -> asyncio.Task[list[
     """Call after a private location's authorization list changed (and was committed); `removed` when an
     entry left the list. Updates the location's connected stations in the background; the task is returned
     for callers that want to wait."""
+    context.forget_location(location_id)
     if not _installed:
         return None
 

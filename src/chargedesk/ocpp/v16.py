@@ -94,10 +94,11 @@ class StationV16(Connection):
         return call_result.StatusNotification()
 
     async def _authorize(self, session: Any, id_tag: str) -> context.Authorization | None:
-        station = await context.station_context(session, self.id)
+        reader = self.gateway.reader or session
+        station = await self.gateway.station_contexts.get(reader, self.id)
         if station is None:  # deleted while connected
             return None
-        auth = await context.authorize(session, station, id_tag)
+        auth = await context.authorize(reader, station, id_tag)
         if auth.token_id is None:
             await unknown_ids.record(session, self.id, station.organization_id, id_tag, utcnow())
             await session.commit()
@@ -121,7 +122,9 @@ class StationV16(Connection):
         started_at = _time(timestamp, "timestamp")
         id_tag = id_tag.strip()
         async with self.session() as session:
-            existing = await transactions.find_start(session, self.id, connector_id, id_tag, meter_start, started_at)
+            existing = await transactions.find_start(
+                self.gateway.reader or session, self.id, connector_id, id_tag, meter_start, started_at
+            )
             if existing is not None:  # a retransmission: the same answer
                 return call_result.StartTransaction(
                     transaction_id=existing.id, id_tag_info={"status": existing.authorization_status}

@@ -84,6 +84,7 @@ async def delete_station(
 ) -> Response:
     await service.remove(session, principal, station_id)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return Response(status_code=204)
 
 
@@ -108,6 +109,7 @@ async def link_station(
 ) -> StationOut:
     station = await service.link(session, principal, station_id, body.location_id)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return await service.render_one(session, station)
 
 
@@ -117,4 +119,5 @@ async def unlink_station(
 ) -> StationOut:
     station = await service.link(session, principal, station_id, None)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return await service.render_one(session, station)

@@ -18,18 +18,20 @@ from chargedesk.transactions.models import Transaction
 
 
 async def find_start(
-    session: AsyncSession, station_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: datetime
-) -> Transaction | None:
-    """The session a retransmitted StartTransaction already created, if any."""
-    return await session.scalar(
-        select(Transaction).where(
-            Transaction.station_id == station_id,
-            Transaction.connector_id == connector_id,
-            Transaction.id_tag == id_tag,
-            Transaction.meter_start == meter_start,
-            Transaction.started_at == started_at,
+    session: Any, station_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: datetime
+) -> Any:
+    """The session a retransmitted StartTransaction already created, if any: its id and authorization status."""
+    return (
+        await session.execute(
+            select(Transaction.id, Transaction.authorization_status).where(
+                Transaction.station_id == station_id,
+                Transaction.connector_id == connector_id,
+                Transaction.id_tag == id_tag,
+                Transaction.meter_start == meter_start,
+                Transaction.started_at == started_at,
+            )
         )
-    )
+    ).first()
 
 
 async def start(
@@ -39,8 +41,9 @@ async def start(
     meter_start: int,
     started_at: datetime,
     reservation_id: int | None = None,
-) -> Transaction:
-    """Record a session with the billing decided now; commits, so the row exists before the station hears of it."""
+) -> Any:
+    """Record a session with the billing decided now; commits, so the row exists before the station hears of
+    it. Returns the new row, or (a retransmission racing this one) the existing session's id and status."""
     decision = auth.decision
     row = Transaction(
         station_id=auth.station.station_id,
