@@ -12,11 +12,12 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.passwords import verify_password
 from chargedesk.authorization.context import StationContexts
@@ -111,13 +112,30 @@ class Gateway:
         self.db = db
         self.reader = SqliteReader(db.url) if db.dialect == "sqlite" else None
         self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
-        self.log = MessageLog(db, enabled=settings.message_log_enabled)
+        # SQLite has one writer: a second connection that tries to write sleeps in SQLite's busy handler (tens
+        # of milliseconds a try). Queueing the gateway's writes here instead keeps transactions fast.
+        self.write_lock: Any = asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
+        self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
         self.connections: dict[str, StationV16] = {}
         # station id -> (password hash, SHA-256 of the password that verified against it): a reconnect storm
         # must not pay for an Argon2 verification per socket.
         self._verified: dict[str, tuple[str, bytes]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_connect: list[Callable[[str], Awaitable[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self.write_lock, self.db.sessionmaker() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Any]:
+        """Something with `execute` / `scalar` to read with: the SQLite reader, or a session."""
+        if self.reader is not None:
+            yield self.reader
+            return
+        async with self.db.sessionmaker() as session:
+            yield session
 
     # -- the socket ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -188,7 +206,7 @@ class Gateway:
 
     async def _presence(self, station_id: str, online: bool) -> None:
         try:
-            async with self.db.sessionmaker() as session:
+            async with self.write() as session:
                 await reported.set_presence(session, station_id, online, utcnow())
         except Exception:
             LOGGER.exception("could not record %s as %s", station_id, "online" if online else "offline")

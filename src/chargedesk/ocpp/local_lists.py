@@ -70,7 +70,7 @@ async def _sync(station_id: str, removed: bool, check_version: bool) -> str | No
         if station is None or station.location_id is None or not bus.online(station_id):
             return None
         state = await reported.state(session, station_id)
-        await session.flush()
+        await session.commit()  # no write transaction may stay open across the station's answers
         entries = await location_entries(session, station.location_id)
         if not entries and not state.local_list:
             await session.commit()

@@ -6,11 +6,14 @@ inserts them a batch at a time.
 
 import asyncio
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.db import Database, utcnow
 from chargedesk.ocpp.models import OcppMessage
@@ -66,8 +69,16 @@ class Frame:
 class MessageLog:
     """Queue of frames and the task that writes them."""
 
-    def __init__(self, db: Database, enabled: bool = True, batch: int = 500, max_queued: int = 200_000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        enabled: bool = True,
+        batch: int = 500,
+        max_queued: int = 200_000,
+        write: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
+    ) -> None:
         self.db = db
+        self.write = write or db.sessionmaker
         self.enabled = enabled
         self.batch = batch
         self.queue: asyncio.Queue[Frame] = asyncio.Queue(max_queued)
@@ -100,7 +111,7 @@ class MessageLog:
             while len(frames) < self.batch and not self.queue.empty():
                 frames.append(self.queue.get_nowait())
             try:
-                async with self.db.sessionmaker() as session:
+                async with self.write() as session:
                     await session.execute(insert(OcppMessage), [f.row() for f in frames])
                     await session.commit()
             except Exception:
@@ -122,7 +133,7 @@ class MessageLog:
     async def cleanup(self, days: int) -> int:
         """Delete frames older than `days` days; returns how many."""
         cutoff = utcnow() - timedelta(days=days)
-        async with self.db.sessionmaker() as session:
+        async with self.write() as session:
             result = await session.execute(delete(OcppMessage).where(OcppMessage.at < cutoff))
             await session.commit()
             return int(result.rowcount or 0)

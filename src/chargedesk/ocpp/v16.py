@@ -58,7 +58,8 @@ class StationV16(Connection):
         self.gateway = gateway
 
     def session(self) -> Any:
-        return self.gateway.db.sessionmaker()
+        """A session to write with (on SQLite, one writer at a time: see Gateway.write)."""
+        return self.gateway.write()
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, **boot: Any) -> call_result.BootNotification:
@@ -93,22 +94,21 @@ class StationV16(Connection):
             )
         return call_result.StatusNotification()
 
-    async def _authorize(self, session: Any, id_tag: str) -> context.Authorization | None:
-        reader = self.gateway.reader or session
-        station = await self.gateway.station_contexts.get(reader, self.id)
-        if station is None:  # deleted while connected
-            return None
-        auth = await context.authorize(reader, station, id_tag)
+    async def _authorize(self, id_tag: str) -> context.Authorization | None:
+        async with self.gateway.read() as reader:
+            station = await self.gateway.station_contexts.get(reader, self.id)
+            if station is None:  # deleted while connected
+                return None
+            auth = await context.authorize(reader, station, id_tag)
         if auth.token_id is None:
-            await unknown_ids.record(session, self.id, station.organization_id, id_tag, utcnow())
-            await session.commit()
+            async with self.session() as session:
+                await unknown_ids.record(session, self.id, station.organization_id, id_tag, utcnow())
+                await session.commit()
         return auth
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str) -> call_result.Authorize:
-        async with self.session() as session:
-            auth = await self._authorize(session, id_tag)
-        return call_result.Authorize(id_tag_info=_id_tag_info(auth))
+        return call_result.Authorize(id_tag_info=_id_tag_info(await self._authorize(id_tag)))
 
     @on(Action.start_transaction)
     async def on_start_transaction(
@@ -121,17 +121,16 @@ class StationV16(Connection):
     ) -> call_result.StartTransaction:
         started_at = _time(timestamp, "timestamp")
         id_tag = id_tag.strip()
-        async with self.session() as session:
-            existing = await transactions.find_start(
-                self.gateway.reader or session, self.id, connector_id, id_tag, meter_start, started_at
+        async with self.gateway.read() as reader:
+            existing = await transactions.find_start(reader, self.id, connector_id, id_tag, meter_start, started_at)
+        if existing is not None:  # a retransmission: the same answer
+            return call_result.StartTransaction(
+                transaction_id=existing.id, id_tag_info={"status": existing.authorization_status}
             )
-            if existing is not None:  # a retransmission: the same answer
-                return call_result.StartTransaction(
-                    transaction_id=existing.id, id_tag_info={"status": existing.authorization_status}
-                )
-            auth = await self._authorize(session, id_tag)
-            if auth is None:
-                raise TypeConstraintViolationError(details={"cause": "this station is no longer registered"})
+        auth = await self._authorize(id_tag)
+        if auth is None:
+            raise TypeConstraintViolationError(details={"cause": "this station is no longer registered"})
+        async with self.session() as session:
             row = await transactions.start(session, auth, connector_id, meter_start, started_at, reservation_id)
         return call_result.StartTransaction(transaction_id=row.id, id_tag_info=_id_tag_info(auth))
 
@@ -150,10 +149,9 @@ class StationV16(Connection):
             await transactions.stop(
                 session, self.id, transaction_id, meter_stop, stopped_at, reason, id_tag, _camel(transaction_data)
             )
-            if id_tag is None:
-                return call_result.StopTransaction()
-            auth = await self._authorize(session, id_tag)
-        info = _id_tag_info(auth)
+        if id_tag is None:
+            return call_result.StopTransaction()
+        info = _id_tag_info(await self._authorize(id_tag))
         # Stopping is always allowed; ConcurrentTx only means the very session being stopped.
         if info["status"] == "ConcurrentTx":
             info["status"] = "Accepted"
