@@ -8,12 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
 from chargedesk.authorization.models import UnknownId
+from chargedesk.db import utcnow
 from chargedesk.ids import new_id
 from chargedesk.pagination import PageParams, fetch_page
 
 
-async def record(session: AsyncSession, station_id: str, organization_id: str, id_tag: str, at: datetime) -> None:
-    """Count one sighting of `id_tag` at the station (first/last seen, count); flushes, does not commit."""
+async def record(
+    session: AsyncSession, station_id: str, organization_id: str, id_tag: str, at: datetime | None = None
+) -> None:
+    """Count one sighting of `id_tag` at the station (first/last seen, count), and commit."""
+    at = at or utcnow()
     id_tag = id_tag.strip().upper()[:36]
     bump = (
         update(UnknownId)
@@ -21,6 +25,7 @@ async def record(session: AsyncSession, station_id: str, organization_id: str, i
         .values(count=UnknownId.count + 1, last_seen=at, updated_at=at)
     )
     if (await session.execute(bump)).rowcount:
+        await session.commit()
         return
     try:
         async with session.begin_nested():
@@ -37,6 +42,7 @@ async def record(session: AsyncSession, station_id: str, organization_id: str, i
             )
     except IntegrityError:  # the same card at the same station on two connections at once
         await session.execute(bump)
+    await session.commit()
 
 
 async def list_page(

@@ -13,22 +13,24 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import OperationalError
 
 from chargedesk.auth.passwords import verify_password
 from chargedesk.authorization.context import StationContexts
 from chargedesk.config import Settings
 from chargedesk.db import Database, utcnow
 from chargedesk.ocpp.log import MessageLog
+from chargedesk.ocpp.sqlite_direct import SqliteReader, SqliteWriter
 from chargedesk.ocpp.v16 import StationV16
 from chargedesk.stations import reported
 from chargedesk.stations.models import ChargeStation
 
 LOGGER = logging.getLogger("chargedesk.ocpp")
+T = TypeVar("T")
 PREFIX = "/ocpp/"
 SUBPROTOCOLS = ("ocpp1.6",)
 Scope = dict[str, Any]
@@ -76,45 +78,17 @@ class AsgiSocket:
                 await self._send({"type": "websocket.close", "code": code})
 
 
-class SqliteReader:
-    """Reads on the event loop's own thread from the SQLite file (autocommit, so every read sees the latest
-    commit and holds no snapshot). An indexed lookup takes tens of microseconds: less than handing it to
-    aiosqlite's thread and back, which is what bounded Authorize throughput."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.replace("+aiosqlite", "", 1)
-        self._connection: Any = None
-
-    def _conn(self) -> Any:
-        if self._connection is None:
-            from sqlalchemy import create_engine
-
-            engine = create_engine(self.url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 10})
-            self._connection = engine.connect()
-        return self._connection
-
-    async def execute(self, statement: Any) -> Any:
-        return self._conn().execute(statement)
-
-    async def scalar(self, statement: Any) -> Any:
-        return self._conn().execute(statement).scalar()
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection.engine.dispose()
-            self._connection = None
-
-
 class Gateway:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.reader = SqliteReader(db.url) if db.dialect == "sqlite" else None
+        sqlite = db.dialect == "sqlite"
+        self.reader = SqliteReader(db.url) if sqlite else None
+        self.writer = SqliteWriter(db.url) if sqlite else None
         self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
         # SQLite has one writer: a second connection that tries to write sleeps in SQLite's busy handler (tens
         # of milliseconds a try). Queueing the gateway's writes here instead keeps transactions fast.
-        self.write_lock: Any = asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
+        self.write_lock: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
         self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
         self.connections: dict[str, StationV16] = {}
         # station id -> (password hash, SHA-256 of the password that verified against it): a reconnect storm
@@ -123,10 +97,18 @@ class Gateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_connect: list[Callable[[str], Awaitable[None]]] = []
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        async with self.write_lock, self.db.sessionmaker() as session:
-            yield session
+    async def write(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `work(session)` (which commits) as the only gateway writer; on SQLite directly on this thread,
+        or through aiosqlite when another connection holds SQLite's write lock."""
+        async with self.write_lock:
+            if self.writer is not None:
+                try:
+                    return await self.writer.run(work)
+                except OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+            async with self.db.sessionmaker() as session:
+                return await work(session)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Any]:
@@ -206,8 +188,7 @@ class Gateway:
 
     async def _presence(self, station_id: str, online: bool) -> None:
         try:
-            async with self.write() as session:
-                await reported.set_presence(session, station_id, online, utcnow())
+            await self.write(lambda session: reported.set_presence(session, station_id, online, utcnow()))
         except Exception:
             LOGGER.exception("could not record %s as %s", station_id, "online" if online else "offline")
 
@@ -257,6 +238,8 @@ class Gateway:
         await self.log.close()
         if self.reader is not None:
             self.reader.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:

@@ -6,14 +6,12 @@ inserts them a batch at a time.
 
 import asyncio
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.db import Database, utcnow
 from chargedesk.ocpp.models import OcppMessage
@@ -59,8 +57,9 @@ class Frame:
             "at": self.at,
             "direction": self.direction,
             "message_type": self.message_type,
-            "message_id": self.message_id[:64] if self.message_id else None,
-            "action": self.action[:50] if self.action else None,
+            # A malformed frame may carry a number where the id or the action belongs.
+            "message_id": str(self.message_id)[:64] if self.message_id is not None else None,
+            "action": str(self.action)[:50] if self.action is not None else None,
             "payload": self.payload,
             "id_tags": id_tags(self.payload),
         }
@@ -75,10 +74,10 @@ class MessageLog:
         enabled: bool = True,
         batch: int = 500,
         max_queued: int = 200_000,
-        write: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
+        write: Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]] | None = None,
     ) -> None:
         self.db = db
-        self.write = write or db.sessionmaker
+        self.write = write or self._write
         self.enabled = enabled
         self.batch = batch
         self.queue: asyncio.Queue[Frame] = asyncio.Queue(max_queued)
@@ -111,9 +110,13 @@ class MessageLog:
             while len(frames) < self.batch and not self.queue.empty():
                 frames.append(self.queue.get_nowait())
             try:
-                async with self.write() as session:
-                    await session.execute(insert(OcppMessage), [f.row() for f in frames])
+                rows = [f.row() for f in frames]
+
+                async def insert_rows(session: Any, rows: list[dict[str, Any]] = rows) -> None:
+                    await session.execute(insert(OcppMessage), rows)
                     await session.commit()
+
+                await self.write(insert_rows)
             except Exception:
                 LOGGER.exception("could not write %d OCPP log lines", len(frames))
             finally:
@@ -133,10 +136,17 @@ class MessageLog:
     async def cleanup(self, days: int) -> int:
         """Delete frames older than `days` days; returns how many."""
         cutoff = utcnow() - timedelta(days=days)
-        async with self.write() as session:
+
+        async def prune(session: Any) -> int:
             result = await session.execute(delete(OcppMessage).where(OcppMessage.at < cutoff))
             await session.commit()
             return int(result.rowcount or 0)
+
+        return await self.write(prune)
+
+    async def _write(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with self.db.sessionmaker() as session:
+            return await work(session)
 
 
 @dataclass

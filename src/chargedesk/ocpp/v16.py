@@ -57,14 +57,13 @@ class StationV16(Connection):
         super().__init__(station_id, transport, gateway.log, gateway.settings.ocpp_call_timeout)
         self.gateway = gateway
 
-    def session(self) -> Any:
-        """A session to write with (on SQLite, one writer at a time: see Gateway.write)."""
-        return self.gateway.write()
+    async def write(self, work: Any) -> Any:
+        """Run `work(session)` as the gateway's writer (Gateway.write)."""
+        return await self.gateway.write(work)
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, **boot: Any) -> call_result.BootNotification:
-        async with self.session() as session:
-            await reported.record_boot(session, self.id, _camel(boot), utcnow())
+        await self.write(lambda session: reported.record_boot(session, self.id, _camel(boot), utcnow()))
         self.gateway.booted(self.id)
         return call_result.BootNotification(
             current_time=_now(), interval=self.gateway.settings.heartbeat_interval, status="Accepted"
@@ -72,8 +71,7 @@ class StationV16(Connection):
 
     @on(Action.heartbeat)
     async def on_heartbeat(self) -> call_result.Heartbeat:
-        async with self.session() as session:
-            await reported.record_heartbeat(session, self.id, utcnow())
+        await self.write(lambda session: reported.record_heartbeat(session, self.id, utcnow()))
         return call_result.Heartbeat(current_time=_now())
 
     @on(Action.status_notification)
@@ -88,10 +86,11 @@ class StationV16(Connection):
         **_: Any,
     ) -> call_result.StatusNotification:
         at = _time(timestamp, "timestamp") if timestamp else utcnow()
-        async with self.session() as session:
-            await reported.record_status(
+        await self.write(
+            lambda session: reported.record_status(
                 session, self.id, connector_id, status, error_code, info, vendor_error_code, at
             )
+        )
         return call_result.StatusNotification()
 
     async def _authorize(self, id_tag: str) -> context.Authorization | None:
@@ -101,9 +100,7 @@ class StationV16(Connection):
                 return None
             auth = await context.authorize(reader, station, id_tag)
         if auth.token_id is None:
-            async with self.session() as session:
-                await unknown_ids.record(session, self.id, station.organization_id, id_tag, utcnow())
-                await session.commit()
+            await self.write(lambda session: unknown_ids.record(session, self.id, station.organization_id, id_tag))
         return auth
 
     @on(Action.authorize)
@@ -130,8 +127,9 @@ class StationV16(Connection):
         auth = await self._authorize(id_tag)
         if auth is None:
             raise TypeConstraintViolationError(details={"cause": "this station is no longer registered"})
-        async with self.session() as session:
-            row = await transactions.start(session, auth, connector_id, meter_start, started_at, reservation_id)
+        row = await self.write(
+            lambda session: transactions.start(session, auth, connector_id, meter_start, started_at, reservation_id)
+        )
         return call_result.StartTransaction(transaction_id=row.id, id_tag_info=_id_tag_info(auth))
 
     @on(Action.stop_transaction)
@@ -145,10 +143,12 @@ class StationV16(Connection):
         transaction_data: list[dict[str, Any]] | None = None,
     ) -> call_result.StopTransaction:
         stopped_at = _time(timestamp, "timestamp")
-        async with self.session() as session:
-            await transactions.stop(
-                session, self.id, transaction_id, meter_stop, stopped_at, reason, id_tag, _camel(transaction_data)
+        data = _camel(transaction_data)
+        await self.write(
+            lambda session: transactions.stop(
+                session, self.id, transaction_id, meter_stop, stopped_at, reason, id_tag, data
             )
+        )
         if id_tag is None:
             return call_result.StopTransaction()
         info = _id_tag_info(await self._authorize(id_tag))
@@ -163,8 +163,7 @@ class StationV16(Connection):
     ) -> call_result.MeterValues:
         energy = _energy_wh(_camel(meter_value))
         if transaction_id is not None and energy is not None:
-            async with self.session() as session:
-                await transactions.record_meter(session, self.id, transaction_id, energy)
+            await self.write(lambda session: transactions.record_meter(session, self.id, transaction_id, energy))
         return call_result.MeterValues()
 
     @on(Action.data_transfer)
@@ -175,14 +174,14 @@ class StationV16(Connection):
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status: str) -> call_result.DiagnosticsStatusNotification:
-        async with self.session() as session:
-            await reported.record_notification(session, self.id, "diagnostics", status, utcnow())
+        await self.write(
+            lambda session: reported.record_notification(session, self.id, "diagnostics", status, utcnow())
+        )
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status: str) -> call_result.FirmwareStatusNotification:
-        async with self.session() as session:
-            await reported.record_notification(session, self.id, "firmware", status, utcnow())
+        await self.write(lambda session: reported.record_notification(session, self.id, "firmware", status, utcnow()))
         return call_result.FirmwareStatusNotification()
 
 
