@@ -5,6 +5,8 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy import select
+
 from chargedesk.authorization import context
 from chargedesk.ocpp import local_lists
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
@@ -26,9 +28,10 @@ def install(gateway: Any, bus: Bus) -> None:
     gateway.on_connect.append(on_connect)
 
 
-async def _station(station_id: str) -> ChargeStation | None:
-    async with _installed["db"].sessionmaker() as session:
-        return await session.get(ChargeStation, station_id)
+async def _station(station_id: str) -> Any:
+    async with _installed["gateway"].read() as reader:
+        columns = (ChargeStation.availability, ChargeStation.configuration)
+        return (await reader.execute(select(*columns).where(ChargeStation.id == station_id))).one_or_none()
 
 
 async def apply(station_id: str, availability: bool = True, configuration: dict[str, str] | None = None) -> None:

@@ -154,9 +154,9 @@ class Gateway:
             return 404, "Connect to /ocpp/{station id}."
         if not any(p in SUBPROTOCOLS for p in scope.get("subprotocols", [])):
             return 400, "Offer the WebSocket subprotocol ocpp1.6 (Sec-WebSocket-Protocol)."
-        async with self.db.sessionmaker() as session:
+        async with self.read() as reader:
             row = (
-                await session.execute(select(ChargeStation.password_hash).where(ChargeStation.id == station_id))
+                await reader.execute(select(ChargeStation.password_hash).where(ChargeStation.id == station_id))
             ).one_or_none()
         if row is None:
             return 404, f"No charge station {station_id!r} is registered: add it with POST /api/v1/charge-stations."
