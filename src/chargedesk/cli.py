@@ -67,8 +67,72 @@ def serve(
             typer.echo("Loaded demo data.")
         typer.echo(f"Demo admin API key: {DEMO_ADMIN_KEY}")
         typer.echo(f"Demo portal login: {DEMO_LOGIN_EMAIL} / {DEMO_LOGIN_PASSWORD}")
+    from chargedesk.ocpp.gateway import uvicorn_options
+
     typer.echo(f"chargedesk on http://{settings.host}:{settings.port} (portal: /, API docs: /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    typer.echo(f"OCPP: ws://{settings.host}:{settings.port}/ocpp/<station id>")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        **uvicorn_options(settings),
+    )
+
+
+@app.command()
+def gateway(
+    host: Annotated[str | None, typer.Option(help="Defaults to CHARGEDESK_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to CHARGEDESK_PORT (8000).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run only the OCPP gateway (ws://HOST:PORT/ocpp/<station id>) on the shared database."""
+    import uvicorn
+
+    from chargedesk.migrations import upgrade
+    from chargedesk.ocpp.gateway import create_gateway_app, uvicorn_options
+
+    settings = get_settings().model_copy()
+    if database_url:
+        settings.database_url = database_url
+    settings.host = host or settings.host
+    settings.port = port or settings.port
+    upgrade(settings.database_url)
+    typer.echo(f"chargedesk OCPP gateway on ws://{settings.host}:{settings.port}/ocpp/<station id>")
+    uvicorn.run(
+        create_gateway_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        **uvicorn_options(settings),
+    )
+
+
+@app.command()
+def simulate(
+    url: Annotated[str, typer.Option(help="The gateway, e.g. ws://127.0.0.1:8000/ocpp")],
+    stations: Annotated[int, typer.Option(help="How many stations.")] = 1,
+    password: Annotated[str | None, typer.Option(help="Basic auth password of every station.")] = None,
+    id_tags: Annotated[
+        str | None, typer.Option(help="Comma-separated id tags for authorize/transaction cycles.")
+    ] = None,
+    cycles: Annotated[int, typer.Option(help="Authorize + transaction cycles per station.")] = 0,
+    prefix: Annotated[str, typer.Option(help="Station ids are PREFIX00001, PREFIX00002, …")] = "SIM-",
+    duration: Annotated[float, typer.Option(help="Seconds to stay connected after booting.")] = 0.0,
+) -> None:
+    """Run virtual OCPP 1.6 stations (they must be registered); prints a JSON report."""
+    import dataclasses
+    import json
+
+    from chargedesk.ocpp.simulator import run
+
+    tags = [t.strip() for t in id_tags.split(",") if t.strip()] if id_tags else None
+    report = asyncio.run(run(url, stations, password, tags, prefix, duration, cycles))
+    typer.echo(
+        json.dumps(dataclasses.asdict(report) | {"errors": report.errors[:20], "error_count": len(report.errors)})
+    )
+    if report.errors:
+        raise typer.Exit(1)
 
 
 async def _create_key(url: str, organization: str, role: str, name: str | None) -> str:

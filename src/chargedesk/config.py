@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     ocpp_ping_interval: float = 60.0
     ocpp_offline_after: float = 900.0
     message_log_days: int = 90
+    message_log_enabled: bool = True
+    # How long the gateway may reuse a station's authorization context (organisation, access mode, private
+    # location); changes made through this process apply at once.
+    ocpp_context_cache_seconds: float = 10.0
+    # DataTransfer vendorIds answered Accepted (JSON list); any other vendor gets UnknownVendorId.
+    ocpp_data_transfer_vendors: list[str] = []
     redis_url: str | None = None
 
 

@@ -68,3 +68,19 @@ async def fetch_page(
         rows = rows[: params.limit]
         return rows, encode_cursor(str(getattr(rows[-1], key.key)))
     return rows, None
+
+
+async def fetch_page_newest_first(
+    session: AsyncSession, stmt: Select[Any], key: Any, params: PageParams
+) -> tuple[list[Any], str | None]:
+    """Like `fetch_page`, newest first, for tables keyed by an increasing integer (logs, sessions)."""
+    after = params.after()
+    if after is not None:
+        if not after.isdigit():
+            raise Invalid("cursor", "invalid cursor: pass the next_cursor of the previous page as it is")
+        stmt = stmt.where(key < int(after))
+    rows = list((await session.scalars(stmt.order_by(key.desc()).limit(params.limit + 1))).all())
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        return rows, encode_cursor(str(getattr(rows[-1], key.key)))
+    return rows, None

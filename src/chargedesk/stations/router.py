@@ -2,6 +2,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal, get_session, operator, require
+from chargedesk.ocpp import desired_state
 from chargedesk.pagination import Page, PageParams, page_params
 from chargedesk.stations import service
 from chargedesk.stations.schemas import (
@@ -60,6 +61,7 @@ async def replace_station(
 ) -> StationOut:
     station = await service.replace(session, principal, station_id, body)
     await session.commit()
+    desired_state.station_changed(station_id, body.model_dump(mode="json"))
     return await service.render_one(session, station)
 
 
@@ -72,6 +74,7 @@ async def patch_station(
 ) -> StationOut:
     station = await service.patch(session, principal, station_id, body)
     await session.commit()
+    desired_state.station_changed(station_id, body.model_dump(mode="json", exclude_unset=True))
     return await service.render_one(session, station)
 
 
@@ -81,6 +84,7 @@ async def delete_station(
 ) -> Response:
     await service.remove(session, principal, station_id)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return Response(status_code=204)
 
 
@@ -105,6 +109,7 @@ async def link_station(
 ) -> StationOut:
     station = await service.link(session, principal, station_id, body.location_id)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return await service.render_one(session, station)
 
 
@@ -114,4 +119,5 @@ async def unlink_station(
 ) -> StationOut:
     station = await service.link(session, principal, station_id, None)
     await session.commit()
+    desired_state.station_changed(station_id, {})
     return await service.render_one(session, station)

@@ -1,0 +1,211 @@
+"""Reads what the pure decision needs about a presented id at a station: the station's context (cached), then
+one indexed query for the token and its standing.
+
+`session` is an AsyncSession, or anything with the same `execute` / `scalar` coroutines (the gateway's
+synchronous SQLite reader).
+"""
+
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chargedesk.authorization.decision import Decision, StationFacts, TokenFacts, decide
+from chargedesk.db import utcnow
+from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
+from chargedesk.organizations.models import Organization
+from chargedesk.stations.models import ChargeStation
+from chargedesk.tokens.models import Token
+from chargedesk.transactions.models import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class StationContext:
+    station_id: str
+    organization_id: str
+    root_organization_id: str
+    location_id: str | None
+    facts: StationFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """A decision and the rows it was made about (what a transaction records)."""
+
+    station: StationContext
+    id_tag: str
+    token_id: str | None
+    customer_id: str | None
+    decision: Decision
+
+
+class StationContexts:
+    """Station contexts by station id, for `ttl` seconds: they change rarely (access mode, organisation,
+    location, the location turning private), and every change made here forgets them at once
+    (`forget_station`, `forget_location`); the ttl bounds how long a change made elsewhere goes unseen."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, StationContext]] = {}
+        _caches.add(self)
+
+    async def get(self, session: Any, station_id: str) -> StationContext | None:
+        entry = self._entries.get(station_id)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        found = await station_context(session, station_id)
+        if found is None:
+            self._entries.pop(station_id, None)
+        elif self.ttl > 0:
+            self._entries[station_id] = (now + self.ttl, found)
+        return found
+
+    def forget(self, station_id: str | None = None, location_id: str | None = None) -> None:
+        for key, (_, ctx) in list(self._entries.items()):
+            if key == station_id or (location_id is not None and ctx.location_id == location_id):
+                del self._entries[key]
+
+
+_caches: "weakref.WeakSet[StationContexts]" = weakref.WeakSet()
+
+
+def forget_station(station_id: str) -> None:
+    for cache in list(_caches):
+        cache.forget(station_id=station_id)
+
+
+def forget_location(location_id: str) -> None:
+    for cache in list(_caches):
+        cache.forget(location_id=location_id)
+
+
+def normalize_id(presented: str) -> str:
+    """idTag is CiString: compare stripped and upper-cased, as tokens store their uid and auth key."""
+    return presented.strip().upper()
+
+
+async def station_context(session: AsyncSession, station_id: str) -> StationContext | None:
+    station = (
+        await session.execute(
+            select(ChargeStation.organization_id, ChargeStation.location_id, ChargeStation.access_mode).where(
+                ChargeStation.id == station_id
+            )
+        )
+    ).one_or_none()
+    if station is None:
+        return None
+    org_id, location_id, access_mode = station
+    # The station's organisation and its ancestors, nearest first, in one recursive query.
+    chain = select(Organization.id, Organization.parent_id, Organization.root_id, literal(0).label("depth"))
+    chain = chain.where(Organization.id == org_id).cte("chain", recursive=True)
+    chain = chain.union_all(
+        select(Organization.id, Organization.parent_id, Organization.root_id, chain.c.depth + 1).where(
+            Organization.id == chain.c.parent_id, chain.c.depth < 64
+        )
+    )
+    rows = (await session.execute(select(chain.c.id, chain.c.root_id))).all()
+    ancestry = frozenset(r[0] for r in rows)
+    root = rows[0][1] if rows else org_id
+    private = False
+    if location_id is not None:
+        private = bool(
+            await session.scalar(
+                select(
+                    or_(
+                        exists().where(LocationAuthorizedToken.location_id == location_id),
+                        exists().where(LocationAuthorizedCustomer.location_id == location_id),
+                    )
+                )
+            )
+        )
+    facts = StationFacts(org_id, ancestry, access_mode, private)
+    return StationContext(station_id, org_id, root, location_id, facts)
+
+
+def _on_list(station: StationContext) -> Any:
+    """SQL: the token of the outer query is on the station's private location's list (by itself or its customer)."""
+    if station.location_id is None or not station.facts.location_private:
+        return literal(False)
+    by_token = exists().where(
+        LocationAuthorizedToken.location_id == station.location_id, LocationAuthorizedToken.token_id == Token.id
+    )
+    by_customer = exists().where(
+        LocationAuthorizedCustomer.location_id == station.location_id,
+        LocationAuthorizedCustomer.customer_id == Token.customer_id,
+    )
+    return or_(by_token, by_customer)
+
+
+_OPEN_TRANSACTIONS = (
+    select(func.count())
+    .select_from(Transaction)
+    .where(
+        Transaction.token_id == Token.id,
+        Transaction.stopped_at.is_(None),
+        Transaction.authorization_status == "Accepted",
+    )
+    .correlate(Token)
+    .scalar_subquery()
+)
+
+
+async def find_token(session: AsyncSession, station: StationContext, id_tag: str) -> tuple[Any, TokenFacts] | None:
+    """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins), with
+    its standing at the station, in one query (the private-list lookups and the open-session count are
+    correlated subqueries on their indexes)."""
+    key = normalize_id(id_tag)
+    stmt = (
+        select(
+            Token.id,
+            Token.customer_id,
+            Token.uid,
+            Token.organization_id,
+            Token.status,
+            Token.valid_until,
+            Token.whitelist,
+            Token.external,
+            Token.group_id,
+            Token.max_concurrent_transactions,
+            _on_list(station).label("on_list"),
+            _OPEN_TRANSACTIONS.label("open_transactions"),
+        )
+        .where(Token.root_organization_id == station.root_organization_id, or_(Token.uid == key, Token.auth_key == key))
+        .limit(2)
+    )
+    rows = (await session.execute(stmt)).all()
+    row = next((r for r in rows if r.uid == key), rows[0] if rows else None)
+    if row is None:
+        return None
+    facts = TokenFacts(
+        organization_id=row.organization_id,
+        status=row.status,
+        valid_until=row.valid_until,
+        whitelist=row.whitelist,
+        external=row.external,
+        group_id=row.group_id,
+        max_concurrent_transactions=row.max_concurrent_transactions,
+        authorized_at_location=bool(row.on_list),
+        open_transactions=int(row.open_transactions or 0),
+    )
+    return row, facts
+
+
+async def authorize(
+    session: AsyncSession, station: StationContext, id_tag: str, now: datetime | None = None
+) -> Authorization:
+    """The decision of RULES.md §3 for `id_tag` presented at `station`."""
+    found = await find_token(session, station, id_tag)
+    row, facts = found if found is not None else (None, None)
+    decision = decide(station.facts, facts, now or utcnow())
+    return Authorization(
+        station,
+        id_tag,
+        row.id if row is not None else None,
+        row.customer_id if row is not None else None,
+        decision,
+    )

@@ -1,0 +1,151 @@
+"""An OCPP-J endpoint on one socket: the `ocpp` library's ChargePoint with the framing rules it leaves open.
+
+- every frame, both ways, goes to the message log (a result carries the action of its CALL);
+- a frame that is not OCPP (bad JSON, not an array, unknown message type) is answered with a CALLERROR
+  (FormationViolation, message id "-1" when it has none) instead of being dropped silently;
+- an unknown action is NotImplemented, an action of the protocol that the central system does not take is
+  NotSupported (OCPP-J 1.6 §4.2.3);
+- a CALLRESULT / CALLERROR for no pending CALL is logged and ignored (the library would queue it forever);
+- `request(action, payload)` sends a CALL from a plain dict and returns the station's answer as a dict.
+"""
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import ocpp.messages
+from ocpp.charge_point import ChargePoint
+from ocpp.exceptions import NotImplementedError as OcppNotImplemented
+from ocpp.exceptions import NotSupportedError, OCPPError
+from ocpp.messages import Call, CallError, CallResult, MessageType, unpack, validate_payload
+
+from chargedesk.ocpp.log import MESSAGE_TYPES, MessageLog
+
+# Validate on the event loop: cheaper than the library's thread-pool default for these small payloads, and
+# free of the races reported against it.
+ocpp.messages.ASYNC_VALIDATION = False
+
+
+class CallFailed(Exception):
+    """The station answered a CALL with a CALLERROR."""
+
+    def __init__(self, code: str, description: str, details: Any) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.details = details
+
+
+def _error_code(error: OCPPError, version: str) -> str:
+    # The library names 1.6's "FormationViolation" by its 2.0.1 name.
+    if version == "1.6" and error.code == "FormatViolation":
+        return "FormationViolation"
+    return error.code
+
+
+def _frame_id(raw: Any) -> str:
+    """The message id of a frame we could not parse, if it has one; "-1" otherwise."""
+    try:
+        frame = json.loads(raw)
+    except (ValueError, TypeError):
+        return "-1"
+    if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str) and frame[1]:
+        return frame[1][:36]
+    return "-1"
+
+
+class Connection(ChargePoint):
+    """Base of the version-specific handler classes."""
+
+    known_actions: frozenset[str] = frozenset()
+
+    def __init__(self, station_id: str, transport: Any, log: MessageLog, response_timeout: float) -> None:
+        super().__init__(station_id, transport, response_timeout=response_timeout)
+        self.log = log
+        self.connected_at = self.last_frame_at = time.monotonic()
+        self._pending: dict[str, str] = {}  # our CALLs awaiting an answer: message id -> action
+        self._answering: dict[str, str] = {}  # the station's CALLs we are answering: message id -> action
+
+    async def route_message(self, raw_msg: Any) -> None:
+        self.last_frame_at = time.monotonic()
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as error:
+            self.log.record(self.id, "in", "INVALID", None, None, {"raw": str(raw_msg)[:2000]})
+            detail = error.details.get("cause") if isinstance(error.details, dict) else None
+            code = "FormationViolation" if self._ocpp_version == "1.6" else "FormatViolation"
+            await self._send(CallError(_frame_id(raw_msg), code, str(detail or error.description)[:255], {}).to_json())
+            return
+
+        kind = MESSAGE_TYPES.get(msg.message_type_id, "INVALID")
+        if msg.message_type_id == MessageType.Call:
+            action = msg.action if isinstance(msg.action, str) else str(msg.action)
+            self.log.record(self.id, "in", kind, msg.unique_id, action, msg.payload)
+            self._answering[msg.unique_id] = action
+            try:
+                if action not in self.route_map:
+                    missing = OcppNotImplemented if action not in self.known_actions else NotSupportedError
+                    raise missing(details={"cause": f"the central system does not take {action!r} from stations"})
+                await self._handle_call(msg)
+            except OCPPError as error:
+                detail = error.details.get("cause") if isinstance(error.details, dict) else None
+                reply = CallError(
+                    msg.unique_id, _error_code(error, self._ocpp_version), str(detail or error.description)[:255], {}
+                )
+                await self._send(reply.to_json())
+            finally:
+                self._answering.pop(msg.unique_id, None)
+            return
+
+        action = self._pending.get(msg.unique_id)
+        if msg.message_type_id == MessageType.CallResult:
+            payload = msg.payload
+        else:
+            payload = _error_payload(msg.error_code, msg.error_description, msg.error_details)
+        self.log.record(self.id, "in", kind, msg.unique_id, action, payload)
+        if action is not None:
+            self._response_queue.put_nowait(msg)
+
+    async def _send(self, message: str) -> None:
+        frame = json.loads(message)
+        kind = MESSAGE_TYPES.get(frame[0], "INVALID")
+        if frame[0] == MessageType.Call:
+            action, payload = frame[2], frame[3]
+        else:
+            action = self._answering.get(frame[1]) or self._pending.get(frame[1])
+            payload = frame[2] if frame[0] == MessageType.CallResult else _error_payload(*frame[2:5])
+        self.log.record(self.id, "out", kind, frame[1], action, payload)
+        await self._connection.send(message)
+
+    async def request(self, action: str, payload: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Send a CALL and return the station's CALLRESULT payload; CallFailed on a CALLERROR,
+        TimeoutError when no answer comes in time. Never call this from inside an @on handler: the handler
+        runs on the task that reads the socket, so the answer could never be read."""
+        call = Call(str(uuid.uuid4()), action, payload)
+        await validate_payload(call, self._ocpp_version)
+        timeout = timeout or self._response_timeout
+        async with self._call_lock:
+            self._pending[call.unique_id] = action
+            try:
+                await self._send(call.to_json())
+                response = await asyncio.wait_for(self._answer(call.unique_id), timeout)
+            finally:
+                self._pending.pop(call.unique_id, None)
+        if isinstance(response, CallError):
+            raise CallFailed(response.error_code, response.error_description, response.error_details)
+        assert isinstance(response, CallResult)
+        response.action = action
+        await validate_payload(response, self._ocpp_version)
+        return response.payload
+
+    async def _answer(self, unique_id: str) -> Any:
+        while True:
+            response = await self._response_queue.get()
+            if response.unique_id == unique_id:
+                return response
+
+
+def _error_payload(code: Any, description: Any, details: Any) -> dict[str, Any]:
+    return {"errorCode": code, "errorDescription": description, "errorDetails": details}

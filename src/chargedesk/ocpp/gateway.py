@@ -1,0 +1,330 @@
+"""The OCPP gateway: accepts station sockets at /ocpp/{station_id} and holds one connection per identity.
+
+It is a plain ASGI app (no framework objects per socket: 10,000 idle stations must stay cheap), mounted in
+front of the API by `chargedesk serve` and served alone by `chargedesk gateway`. uvicorn does the WebSocket
+protocol: pings (`ocpp_ping_interval`), the frame size limit (`ocpp_max_frame_bytes`, close 1009).
+"""
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chargedesk.auth.passwords import verify_password
+from chargedesk.authorization.context import StationContexts
+from chargedesk.config import Settings
+from chargedesk.db import Database, utcnow
+from chargedesk.ocpp.log import MessageLog
+from chargedesk.ocpp.v16 import StationV16
+from chargedesk.stations import reported
+from chargedesk.stations.models import ChargeStation
+
+LOGGER = logging.getLogger("chargedesk.ocpp")
+PREFIX = "/ocpp/"
+SUBPROTOCOLS = ("ocpp1.6",)
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Closed(Exception):
+    """The socket is gone; ends the connection's read loop."""
+
+
+class AsgiSocket:
+    """The recv()/send() the `ocpp` library expects, over ASGI's receive/send."""
+
+    __slots__ = ("receive", "_send", "closed")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self.receive = receive
+        self._send = send
+        self.closed = False
+
+    async def recv(self) -> str:
+        message = await self.receive()
+        if message["type"] == "websocket.receive":
+            text = message.get("text")
+            if text is None:
+                return (message.get("bytes") or b"").decode("utf-8", "replace")
+            return text
+        self.closed = True
+        raise Closed(message.get("code"))
+
+    async def send(self, text: str) -> None:
+        if self.closed:
+            raise Closed()
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except OSError as exc:  # uvicorn raises ClientDisconnected (an OSError) once the peer is gone
+            self.closed = True
+            raise Closed() from exc
+
+    async def close(self, code: int = 1000) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(Exception):
+                await self._send({"type": "websocket.close", "code": code})
+
+
+class SqliteReader:
+    """Reads on the event loop's own thread from the SQLite file (autocommit, so every read sees the latest
+    commit and holds no snapshot). An indexed lookup takes tens of microseconds: less than handing it to
+    aiosqlite's thread and back, which is what bounded Authorize throughput."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("+aiosqlite", "", 1)
+        self._connection: Any = None
+
+    def _conn(self) -> Any:
+        if self._connection is None:
+            from sqlalchemy import create_engine
+
+            engine = create_engine(self.url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 10})
+            self._connection = engine.connect()
+        return self._connection
+
+    async def execute(self, statement: Any) -> Any:
+        return self._conn().execute(statement)
+
+    async def scalar(self, statement: Any) -> Any:
+        return self._conn().execute(statement).scalar()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection.engine.dispose()
+            self._connection = None
+
+
+class Gateway:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.reader = SqliteReader(db.url) if db.dialect == "sqlite" else None
+        self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
+        # SQLite has one writer: a second connection that tries to write sleeps in SQLite's busy handler (tens
+        # of milliseconds a try). Queueing the gateway's writes here instead keeps transactions fast.
+        self.write_lock: Any = asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
+        self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
+        self.connections: dict[str, StationV16] = {}
+        # station id -> (password hash, SHA-256 of the password that verified against it): a reconnect storm
+        # must not pay for an Argon2 verification per socket.
+        self._verified: dict[str, tuple[str, bytes]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.on_connect: list[Callable[[str], Awaitable[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self.write_lock, self.db.sessionmaker() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Any]:
+        """Something with `execute` / `scalar` to read with: the SQLite reader, or a session."""
+        if self.reader is not None:
+            yield self.reader
+            return
+        async with self.db.sessionmaker() as session:
+            yield session
+
+    # -- the socket ---------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        station_id = unquote(scope["path"][len(PREFIX) :]) if scope["path"].startswith(PREFIX) else ""
+        connect = await receive()
+        if connect["type"] != "websocket.connect":
+            return
+        refusal = await self._admit(scope, station_id)
+        if refusal is not None:
+            await _deny(scope, send, *refusal)
+            return
+        await send({"type": "websocket.accept", "subprotocol": "ocpp1.6"})
+        socket = AsgiSocket(receive, send)
+        station = StationV16(station_id, socket, self)
+        previous = self.connections.get(station_id)
+        self.connections[station_id] = station
+        if previous is not None:  # one connection per identity: the newest wins
+            await previous._connection.close(1000)
+        await self._presence(station_id, True)
+        self._spawn(self._connected(station))
+        try:
+            await station.start()
+        except Closed:
+            pass
+        finally:
+            socket.closed = True
+            if self.connections.get(station_id) is station:
+                del self.connections[station_id]
+                await self._presence(station_id, False)
+
+    async def _admit(self, scope: Scope, station_id: str) -> tuple[int, str] | None:
+        """None to accept, or the HTTP status and reason to refuse the upgrade with."""
+        if not station_id or "/" in station_id:
+            return 404, "Connect to /ocpp/{station id}."
+        if not any(p in SUBPROTOCOLS for p in scope.get("subprotocols", [])):
+            return 400, "Offer the WebSocket subprotocol ocpp1.6 (Sec-WebSocket-Protocol)."
+        async with self.db.sessionmaker() as session:
+            row = (
+                await session.execute(select(ChargeStation.password_hash).where(ChargeStation.id == station_id))
+            ).one_or_none()
+        if row is None:
+            return 404, f"No charge station {station_id!r} is registered: add it with POST /api/v1/charge-stations."
+        password_hash = row[0]
+        if password_hash is not None and not await self._password_ok(scope, station_id, password_hash):
+            return 401, "This station needs HTTP Basic auth: username = station id, password = its password."
+        return None
+
+    async def _password_ok(self, scope: Scope, station_id: str, password_hash: str) -> bool:
+        header = dict(scope.get("headers", [])).get(b"authorization", b"")
+        scheme, _, value = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        if user != station_id:
+            return False
+        digest = hashlib.sha256(f"{station_id}:{password}".encode()).digest()
+        cached = self._verified.get(station_id)
+        if cached is not None and cached[0] == password_hash:
+            return cached[1] == digest
+        # Argon2 is slow on purpose: off the event loop.
+        if not await asyncio.to_thread(verify_password, password_hash, password):
+            return False
+        self._verified[station_id] = (password_hash, digest)
+        return True
+
+    async def _presence(self, station_id: str, online: bool) -> None:
+        try:
+            async with self.write() as session:
+                await reported.set_presence(session, station_id, online, utcnow())
+        except Exception:
+            LOGGER.exception("could not record %s as %s", station_id, "online" if online else "offline")
+
+    # -- after connecting -------------------------------------------------------------------------------
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connected(self, station: StationV16) -> None:
+        """Desired state and local lists go out once the station has spoken (a booting station ignores CALLs)."""
+        for _ in range(600):
+            if station._connection.closed or station.last_frame_at > station.connected_at:
+                break
+            await asyncio.sleep(0.1)
+        if station._connection.closed or self.connections.get(station.id) is not station:
+            return
+        for hook in self.on_connect:
+            try:
+                await hook(station.id)
+            except Exception:
+                LOGGER.exception("reconnect sync of %s failed", station.id)
+
+    def booted(self, station_id: str) -> None:
+        """Called by the BootNotification handler (nothing to do yet: the connect hooks cover reboots)."""
+
+    # -- background work ----------------------------------------------------------------------------------
+    async def run_maintenance(self) -> None:
+        """Close silent sockets (a station that stops talking is offline) and prune the message log."""
+        last_cleanup = 0.0
+        while True:
+            await asyncio.sleep(min(60.0, self.settings.ocpp_offline_after / 4))
+            deadline = time.monotonic() - self.settings.ocpp_offline_after
+            for station in list(self.connections.values()):
+                if station.last_frame_at < deadline:
+                    await station._connection.close(1001)
+            if time.monotonic() - last_cleanup > 3600:
+                last_cleanup = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await self.log.cleanup(self.settings.message_log_days)
+
+    async def close(self) -> None:
+        for station in list(self.connections.values()):
+            await station._connection.close(1001)
+        for task in list(self._tasks):
+            task.cancel()
+        await self.log.close()
+        if self.reader is not None:
+            self.reader.close()
+
+
+async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:
+    if "websocket.http.response" in scope.get("extensions", {}):
+        headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        if status == 401:
+            headers.append((b"www-authenticate", b'Basic realm="chargedesk OCPP"'))
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": reason.encode()})
+    else:
+        await send({"type": "websocket.close", "code": 1008})
+
+
+class OcppMiddleware:
+    """Routes WebSocket requests under /ocpp/ to the gateway, everything else to `app`."""
+
+    def __init__(self, app: Any, gateway: Gateway) -> None:
+        self.app = app
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"].startswith(PREFIX):
+            await self.gateway(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The WebSocket settings uvicorn needs to serve the gateway (pings, the frame limit, the sans-I/O
+    implementation: the leanest per idle socket)."""
+    return {
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.ocpp_max_frame_bytes,
+        "ws_ping_interval": settings.ocpp_ping_interval,
+        "ws_ping_timeout": settings.ocpp_ping_interval,
+        "ws_per_message_deflate": False,
+    }
+
+
+def create_gateway_app(settings: Settings) -> Any:
+    """The gateway alone (`chargedesk gateway`): station sockets only, everything else answers 404."""
+    from chargedesk.ocpp import desired_state
+    from chargedesk.ocpp.bus import InProcessBus
+
+    db = Database(settings.database_url)
+    gateway = Gateway(settings, db)
+    desired_state.install(gateway, InProcessBus(gateway))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    maintenance = asyncio.ensure_future(gateway.run_maintenance())
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    maintenance.cancel()
+                    await gateway.close()
+                    await db.dispose()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif scope["type"] == "websocket" and scope["path"].startswith(PREFIX):
+            await gateway(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            body = b"Not Found: station sockets are at /ocpp/{station id}"
+            await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": body})
+
+    return app

@@ -1,0 +1,170 @@
+"""The station message log: every OCPP-J frame, written in batches by a background task.
+
+A station's answer never waits for the log: frames are queued (`record` does not block) and one writer task
+inserts them a batch at a time.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chargedesk.db import Database, utcnow
+from chargedesk.ocpp.models import OcppMessage
+from chargedesk.pagination import PageParams, fetch_page_newest_first
+
+LOGGER = logging.getLogger("chargedesk.ocpp.log")
+MESSAGE_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+ID_TAG_KEYS = ("idTag", "idToken", "parentIdTag")
+
+
+def id_tags(payload: Any) -> str | None:
+    """Every idTag / idToken value anywhere in the payload, as ' A B ' (upper-cased) for a LIKE filter."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ID_TAG_KEYS and isinstance(item, str):
+                    found.append(item.strip().upper())
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(payload)
+    return f" {' '.join(found)} " if found else None
+
+
+@dataclass(slots=True)
+class Frame:
+    station_id: str
+    at: datetime
+    direction: str
+    message_type: str
+    message_id: str | None
+    action: str | None
+    payload: Any
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "station_id": self.station_id,
+            "at": self.at,
+            "direction": self.direction,
+            "message_type": self.message_type,
+            "message_id": self.message_id[:64] if self.message_id else None,
+            "action": self.action[:50] if self.action else None,
+            "payload": self.payload,
+            "id_tags": id_tags(self.payload),
+        }
+
+
+class MessageLog:
+    """Queue of frames and the task that writes them."""
+
+    def __init__(
+        self,
+        db: Database,
+        enabled: bool = True,
+        batch: int = 500,
+        max_queued: int = 200_000,
+        write: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
+    ) -> None:
+        self.db = db
+        self.write = write or db.sessionmaker
+        self.enabled = enabled
+        self.batch = batch
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue(max_queued)
+        self.dropped = 0
+        self._writer: asyncio.Task[None] | None = None
+
+    def record(
+        self,
+        station_id: str,
+        direction: str,
+        message_type: str,
+        message_id: str | None,
+        action: str | None,
+        payload: Any,
+    ) -> None:
+        if not self.enabled:
+            return
+        frame = Frame(station_id, utcnow(), direction, message_type, message_id, action, payload)
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.dropped += 1  # the database cannot keep up: keep answering stations, lose log lines
+            return
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_forever())
+
+    async def _write_forever(self) -> None:
+        while True:
+            frames = [await self.queue.get()]
+            while len(frames) < self.batch and not self.queue.empty():
+                frames.append(self.queue.get_nowait())
+            try:
+                async with self.write() as session:
+                    await session.execute(insert(OcppMessage), [f.row() for f in frames])
+                    await session.commit()
+            except Exception:
+                LOGGER.exception("could not write %d OCPP log lines", len(frames))
+            finally:
+                for _ in frames:
+                    self.queue.task_done()
+
+    async def flush(self) -> None:
+        """Wait until every queued frame is written (tests, shutdown)."""
+        if self._writer is not None and not self._writer.done():
+            await self.queue.join()
+
+    async def close(self) -> None:
+        await self.flush()
+        if self._writer is not None:
+            self._writer.cancel()
+
+    async def cleanup(self, days: int) -> int:
+        """Delete frames older than `days` days; returns how many."""
+        cutoff = utcnow() - timedelta(days=days)
+        async with self.write() as session:
+            result = await session.execute(delete(OcppMessage).where(OcppMessage.at < cutoff))
+            await session.commit()
+            return int(result.rowcount or 0)
+
+
+@dataclass
+class MessageFilters:
+    action: str | None = None
+    direction: str | None = None
+    message_type: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    id_tag: str | None = None
+
+
+async def list_page(
+    session: Any, station_id: str, filters: MessageFilters, params: PageParams
+) -> tuple[list[OcppMessage], str | None]:
+    """Newest first."""
+    stmt = select(OcppMessage).where(OcppMessage.station_id == station_id)
+    if filters.action:
+        stmt = stmt.where(OcppMessage.action == filters.action)
+    if filters.direction:
+        stmt = stmt.where(OcppMessage.direction == filters.direction)
+    if filters.message_type:
+        stmt = stmt.where(OcppMessage.message_type == filters.message_type)
+    if filters.start is not None:
+        stmt = stmt.where(OcppMessage.at >= filters.start)
+    if filters.end is not None:
+        stmt = stmt.where(OcppMessage.at < filters.end)
+    if filters.id_tag:
+        tag = filters.id_tag.strip().upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(OcppMessage.id_tags.like(f"% {tag} %", escape="\\"))
+    return await fetch_page_newest_first(session, stmt, OcppMessage.id, params)

@@ -1,0 +1,150 @@
+"""Station endpoints that need the OCPP gateway: commands, the message log, the commissioning test."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chargedesk.auth.deps import Principal, get_session, operator, require
+from chargedesk.authorization import context
+from chargedesk.errors import Forbidden, Problem, validation_errors
+from chargedesk.ocpp import commissioning, local_lists, log
+from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
+from chargedesk.ocpp.commands import COMMANDS, Command, ocpp_payload
+from chargedesk.pagination import Page, PageParams, page_params
+from chargedesk.schemas import Out
+from chargedesk.stations import service as stations
+
+router = APIRouter(prefix="/charge-stations", tags=["charge stations"])
+
+
+class Direction(StrEnum):
+    inbound = "in"
+    outbound = "out"
+
+
+class MessageType(StrEnum):
+    CALL = "CALL"
+    CALLRESULT = "CALLRESULT"
+    CALLERROR = "CALLERROR"
+    INVALID = "INVALID"
+
+
+class MessageOut(Out):
+    id: int
+    station_id: str
+    at: datetime
+    direction: str
+    message_type: str
+    message_id: str | None
+    action: str | None
+    payload: Any
+
+
+@router.get("/{station_id}/messages", response_model=Page[MessageOut], summary="The station's OCPP message log")
+async def list_messages(
+    station_id: str,
+    action: str | None = Query(None, description="e.g. Authorize; a CALLRESULT carries its CALL's action."),
+    direction: Direction | None = Query(None),
+    message_type: MessageType | None = Query(None),
+    start: datetime | None = Query(None, alias="from"),
+    end: datetime | None = Query(None, alias="to"),
+    id_tag: str | None = Query(None, description="Frames with this idTag / idToken anywhere in the payload."),
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(operator),
+    session: AsyncSession = Depends(get_session),
+) -> Page[MessageOut]:
+    """Newest first. To find an unknown card's UID: `action=Authorize` around the time it was presented."""
+    await stations.get(session, principal, station_id)
+    filters = log.MessageFilters(
+        action, direction.value if direction else None, message_type.value if message_type else None, start, end, id_tag
+    )
+    rows, cursor = await log.list_page(session, station_id, filters, params)
+    return Page(items=[MessageOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+def offline(station_id: str) -> Problem:
+    return Problem(
+        f"Station {station_id!r} is not connected; commands need a connected station (see its online field).",
+        status=409,
+    )
+
+
+async def call_station(bus: Bus, station_id: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A CALL through the bus, its failures as API problems: 409 offline, 504 no answer, 502 CALLERROR."""
+    try:
+        return await bus.call(station_id, action, payload)
+    except StationOffline:
+        raise offline(station_id) from None
+    except TimeoutError:
+        raise Problem(f"Station {station_id!r} did not answer {action} in time.", status=504) from None
+    except CallFailed as exc:
+        raise Problem(
+            f"Station {station_id!r} answered {action} with the error {exc.code}: {exc.description}",
+            status=502,
+            ocpp_error_code=exc.code,
+        ) from None
+
+
+@router.post("/{station_id}/commands/{command}", summary="Send a command to a connected station")
+async def send_command(
+    station_id: str,
+    command: Command,
+    request: Request,
+    body: dict[str, Any] | None = Body(None),
+    principal: Principal = Depends(require("stations:write")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Bodies: reset `{"type": "Soft"|"Hard"}`; change-availability `{"connector_id", "type"}`; remote-start
+    `{"id_tag", "connector_id"}`; remote-stop `{"transaction_id"}`; unlock-connector `{"connector_id"}`;
+    trigger-message `{"requested_message", "connector_id"}`; get-configuration `{"key": [...]}`;
+    change-configuration `{"key", "value"}`; clear-cache, get-local-list-version and send-local-list take none
+    (send-local-list sends the location's authorization list in full). Answers the station's answer."""
+    station = await stations.get(session, principal, station_id)
+    model = COMMANDS[command][1]
+    try:
+        parsed = model.model_validate(body or {})
+    except ValidationError as exc:
+        raise Problem("The command has invalid fields.", status=422, errors=validation_errors(exc.errors())) from None
+    bus: Bus = request.app.state.bus
+    if not bus.online(station_id):
+        raise offline(station_id)
+    if command is Command.send_local_list:
+        status = await local_lists.sync_station(station_id, check_version=False)
+        if status is None:
+            raise Problem(f"Station {station_id!r} has no private location to send a list for.", status=409)
+        return {"action": "SendLocalList", "response": {"status": status}}
+    action, payload = ocpp_payload(command, parsed)
+    if (
+        command is Command.remote_start
+        and str(station.configuration.get("AuthorizeRemoteTxRequests", "")).lower() == "true"
+    ):
+        station_ctx = await context.station_context(session, station_id)
+        assert station_ctx is not None
+        auth = await context.authorize(session, station_ctx, payload["idTag"])
+        if not auth.decision.accepted:
+            raise Forbidden(
+                f"The id {payload['idTag']!r} may not charge at this station ({auth.decision.ocpp16}).",
+                ocpp_status=auth.decision.ocpp16,
+            )
+    return {"action": action, "response": await call_station(bus, station_id, action, payload)}
+
+
+@router.post("/{station_id}/commissioning-test", summary="Test a newly installed station")
+async def commissioning_test(
+    station_id: str,
+    request: Request,
+    principal: Principal = Depends(require("stations:commission")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Checks: connected, booted and Accepted, heartbeat recent, every connector reported a status,
+    configuration readable, a TriggerMessage answered. Each check with passed and a detail."""
+    station = await stations.get(session, principal, station_id)
+    result = await commissioning.run(
+        session, request.app.state.bus, station, request.app.state.settings.heartbeat_interval
+    )
+    await session.commit()
+    return result

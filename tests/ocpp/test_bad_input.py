@@ -1,0 +1,104 @@
+"""Bad frames over a real WebSocket: the right CALLERROR, and the connection, the server and other stations
+stay up."""
+
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from chargedesk.ocpp.simulator import station
+from tests.ocpp.conftest import add_station
+
+
+async def _answer(ws) -> list:
+    """The next answer to us; the central system's own CALLs (its desired state) are accepted on the way."""
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame[0] != 2:
+            return frame
+        await ws.send(json.dumps([3, frame[1], {"status": "Accepted"}]))
+
+
+async def _ask(ws, frame: str) -> list:
+    await ws.send(frame)
+    return await _answer(ws)
+
+
+@pytest.fixture
+async def ws(server, admin, db):
+    await add_station(db, admin.organization_id, "CP-BAD")
+    await add_station(db, admin.organization_id, "CP-GOOD")
+    async with connect(f"{server.url}/CP-BAD", subprotocols=["ocpp1.6"], ping_interval=None) as socket:
+        yield socket
+
+
+@pytest.mark.parametrize(
+    ("frame", "message_id", "code"),
+    [
+        ("{not json", "-1", "FormationViolation"),
+        ('{"a": 1}', "-1", "FormationViolation"),
+        ('[7, "m1", "Heartbeat", {}]', "m1", "FormationViolation"),
+        ('[2, "m2"]', "m2", "FormationViolation"),
+        ('[2, "m3", "FlyToTheMoon", {}]', "m3", "NotImplemented"),
+        ('[2, "m4", "Reset", {"type": "Soft"}]', "m4", "NotSupported"),
+        ('[2, "m5", "Authorize", {"idTag": 42}]', "m5", "TypeConstraintViolation"),
+        ('[2, "m6", "Authorize", {"idTag": "X", "colour": "red"}]', "m6", "FormationViolation"),
+        ('[2, "m7", "Authorize", {}]', "m7", "ProtocolError"),
+        ('[2, "m8", "Authorize", {"idTag": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}]', "m8", "TypeConstraintViolation"),
+        (
+            '[2, "m9", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "soon"}]',
+            "m9",
+            "TypeConstraintViolation",
+        ),
+    ],
+)
+async def test_bad_frames_get_the_right_callerror(ws, frame, message_id, code):
+    answer = await _ask(ws, frame)
+    assert answer[:3] == [4, message_id, code], answer
+    assert (await _ask(ws, '[2, "ok", "Heartbeat", {}]'))[:2] == [3, "ok"]
+
+
+async def test_callresult_for_an_unknown_id_is_ignored(ws):
+    await ws.send('[3, "nobody-asked", {}]')
+    await ws.send('[4, "nobody-asked-either", "InternalError", "", {}]')
+    assert (await _ask(ws, '[2, "ok", "Heartbeat", {}]'))[:2] == [3, "ok"]
+
+
+async def test_oversized_frame_closes_with_1009(ws, server):
+    await ws.send(json.dumps([2, "big", "DataTransfer", {"vendorId": "x", "data": "x" * 10_000}]))
+    with pytest.raises(ConnectionClosed) as closed:
+        await _answer(ws)
+    assert closed.value.rcvd.code == 1009
+    async with station(server.url, "CP-GOOD") as sim:  # the server is up
+        assert (await sim.boot()).status == "Accepted"
+
+
+async def test_a_thousand_garbage_frames(ws, server):
+    async with station(server.url, "CP-GOOD") as other:
+        garbage = ["{", "[]", "[9]", '"x"', "null", "[2, 3, 4, 5]", '[3, "zz", {}]', '[2, "g", "Nope", {}]']
+        expected = 0
+        for n in range(1000):
+            frame = garbage[n % len(garbage)]
+            await ws.send(frame)
+            if not frame.startswith("[3"):
+                expected += 1
+        answers = [await _answer(ws) for _ in range(expected)]
+        assert all(a[0] == 4 for a in answers)
+        assert (await _ask(ws, '[2, "still-here", "Heartbeat", {}]'))[:2] == [3, "still-here"]
+        assert (await other.boot()).status == "Accepted"
+
+
+async def test_data_transfer_is_unknown_vendor_unless_configured(ws):
+    answer = await _ask(ws, '[2, "d1", "DataTransfer", {"vendorId": "acme"}]')
+    assert answer == [3, "d1", {"status": "UnknownVendorId"}]
+    answer = await _ask(ws, '[2, "d2", "DiagnosticsStatusNotification", {"status": "Uploaded"}]')
+    assert answer == [3, "d2", {}]
+    answer = await _ask(ws, '[2, "d3", "FirmwareStatusNotification", {"status": "Installed"}]')
+    assert answer == [3, "d3", {}]
+    meter = {
+        "connectorId": 1,
+        "transactionId": 5,
+        "meterValue": [{"timestamp": "2026-11-01T00:00:00Z", "sampledValue": [{"value": "1.5", "unit": "kWh"}]}],
+    }
+    assert (await _ask(ws, json.dumps([2, "d4", "MeterValues", meter])))[:2] == [3, "d4"]
