@@ -62,7 +62,7 @@ def _seconds(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def test_find_an_authorize_messages_id_tag_in_a_stations_log_and_add_it_as_a_pass(page, server, api):
+def test_find_an_authorize_messages_id_tag_in_a_stations_log_and_add_it_as_a_pass(page, phone, server, api):
     api.post("/charge-stations", json=station_body("E2E-LOG-1")).raise_for_status()
     customer = api.post("/customers", json={"name": "Depot Crew"}).json()
     other, unknown = "04E2E000000A01", "04E2E5A1B2C3D4"
@@ -128,6 +128,15 @@ def test_find_an_authorize_messages_id_tag_in_a_stations_log_and_add_it_as_a_pas
     page.get_by_role("button", name="Save pass").click()
     page.wait_for_url(f"**/customers/{customer['id']}")
     expect(page.get_by_role("table")).to_contain_text(unknown)
+
+    # At phone width: the log's rows stack into cards, payloads included, and nothing scrolls sideways.
+    log_in(phone)
+    for path in ("/stations/E2E-LOG-1/logs?action=Authorize", "/stations/E2E-LOG-1/commands", "/unknown-cards"):
+        phone.goto(path)
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+    phone.goto("/stations/E2E-LOG-1/logs?action=Authorize")
+    phone.locator("#messages tbody tr").first.get_by_text("Show payload").click()
+    shot(phone, "station-log-390")
 
 
 def test_download_the_transactions_csv_and_check_its_rows(page, phone, server, api):

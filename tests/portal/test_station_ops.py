@@ -1,7 +1,9 @@
 """The portal's station Logs and Commands tabs, Unknown cards, Transactions and the dashboard, over HTTP."""
 
 import csv
+import html
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -205,3 +207,19 @@ async def test_unknown_cards_add_as_pass_opens_the_hidden_id_form(db, web, admin
     assert f"/passes/new?customer_id={customer}&amp;uid=04CAFE12345678" in customers.text
     form = await web.get(f"/passes/new?customer_id={customer}&uid=04CAFE12345678")
     assert 'value="04CAFE12345678"' in form.text and 'id="f-mode-uid" name="mode" value="uid" checked' in form.text
+
+
+async def test_the_log_paginates_newest_first(db, web, client, admin):
+    await client.post("/charge-stations", json=station_body("CP-1"), headers=admin.headers)
+    log = MessageLog(db)
+    for n in range(55):
+        log.record("CP-1", "in", "CALL", f"hb{n:02d}", "Heartbeat", {"n": n})
+    await log.close()
+    await make_user(db, "jane@example.com")
+    await login(web, "jane@example.com")
+    first = await web.get("/stations/CP-1/logs", params={"action": "Heartbeat"})
+    assert first.text.count('<details class="payload">') == 50 and "hb54" in first.text and "hb04" not in first.text
+    link = re.search(r'rel="next" href="([^"]+)"', first.text)
+    assert link
+    rest = await web.get(html.unescape(link.group(1)), headers=HTMX | {"HX-Target": "messages"})
+    assert rest.text.count('<details class="payload">') == 5 and "hb00" in rest.text and "hb05" not in rest.text
