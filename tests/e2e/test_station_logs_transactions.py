@@ -103,6 +103,7 @@ def test_find_an_authorize_messages_id_tag_in_a_stations_log_and_add_it_as_a_pas
         expect(rows.first).to_contain_text("Authorize")
         page.get_by_role("tab", name="Commands").click()
         reset = page.locator("#cmd-reset")
+        page.once("dialog", lambda dialog: dialog.accept())  # a reset asks first
         reset.get_by_role("button", name="Send reset").click()
         expect(reset.get_by_role("status")).to_contain_text('Reset answered: {"status": "Accepted"}')
         page.get_by_role("button", name="Run the commissioning test").click()
@@ -151,6 +152,7 @@ def test_download_the_transactions_csv_and_check_its_rows(page, phone, server, a
             started = live.run(live.sim.start_transaction(tag, connector_id=1, meter_start=n * 10_000))
             live.run(live.sim.stop_transaction(started.transaction_id, n * 10_000 + energy, tag))
         log_in(page)
+        shot(page, "dashboard-1280")
         expect(page.locator("#tile-online")).to_contain_text(re.compile(r"[1-9]\d* / \d+"))
         expect(page.locator(".chart svg")).to_have_count(2)
 

@@ -73,6 +73,12 @@ COMMAND_FORMS: list[tuple[Command, str, list[dict[str, Any]]]] = [
     (Command.send_local_list, "Send local list", []),
 ]
 FORMS = {command: (label, fields) for command, label, fields in COMMAND_FORMS}
+# Commands that interrupt charging ask first.
+CONFIRM = {
+    Command.reset: "Reset the station? A session in progress stops.",
+    Command.unlock_connector: "Unlock the connector? A session in progress stops.",
+    Command.remote_stop: "Stop this session?",
+}
 
 
 @router.get("/{station_id}/logs")
@@ -125,7 +131,8 @@ async def station_logs(
 async def station_commands(
     request: Request, station_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
-    return await station_page(request, db, viewer, station_id, "commands", commands=COMMAND_FORMS, outcomes={})
+    extra = {"commands": COMMAND_FORMS, "outcomes": {}, "confirm": CONFIRM}
+    return await station_page(request, db, viewer, station_id, "commands", **extra)
 
 
 def _body(command: Command, form: Any) -> dict[str, Any]:
@@ -163,9 +170,16 @@ async def send_command(
         outcome["errors"] = form_errors(exc) if exc.errors else {}
         outcome["problem"] = {"status": exc.status, "detail": exc.detail}
     label, fields = FORMS[command]
-    context = {"station_id": station_id, "command": command, "label": label, "fields": fields, "outcome": outcome}
+    context = {
+        "station_id": station_id,
+        "command": command,
+        "label": label,
+        "fields": fields,
+        "outcome": outcome,
+        "confirm": CONFIRM,
+    }
     if target(request) is None:
-        extra = {"commands": COMMAND_FORMS, "outcomes": {command: outcome}}
+        extra = {"commands": COMMAND_FORMS, "outcomes": {command: outcome}, "confirm": CONFIRM}
         return await station_page(request, db, viewer, station_id, "commands", **extra)
     return render(request, "stations/_command.html", context)
 
@@ -180,6 +194,6 @@ async def commissioning_test(
     report = await commissioning.run(db, request.app.state.bus, station, settings.heartbeat_interval)
     await db.commit()
     if target(request) is None:
-        extra = {"commands": COMMAND_FORMS, "outcomes": {}, "report": report}
+        extra = {"commands": COMMAND_FORMS, "outcomes": {}, "report": report, "confirm": CONFIRM}
         return await station_page(request, db, viewer, station_id, "commands", **extra)
     return render(request, "stations/_commissioning.html", {"station_id": station_id, "report": report})
