@@ -77,6 +77,8 @@ def test_find_an_authorize_messages_id_tag_in_a_stations_log_and_add_it_as_a_pas
         log_in(page)
         page.goto("/stations/E2E-LOG-1")
         expect(page.get_by_text("Online", exact=True)).to_be_visible()
+        expect(page.locator("dl.facts")).to_contain_text(["Simulator"])
+        shot(page, "station-details-1280")
         page.evaluate("window.__noReload = true")
         page.get_by_role("tab", name="Logs").click()
         page.wait_for_url("**/stations/E2E-LOG-1/logs")

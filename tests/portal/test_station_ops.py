@@ -128,6 +128,8 @@ async def test_commands_and_commissioning_on_a_connected_station(db, server, adm
         assert report.text.count(">Pass<") >= 4
         details = await web.get("/stations/CP-LIVE")
         assert "Online" in details.text and "1.0.0" in details.text and "Simulator" in details.text
+        assert "<dt>Boot</dt><dd>Accepted</dd>" in details.text
+        assert "<dt>Station status (connector 0)</dt><dd>Available</dd>" in details.text
 
 
 async def _transaction(db, org: str, n: int, billing: str, reason: str | None, started: datetime, **extra) -> None:

@@ -15,7 +15,7 @@ from chargedesk.portal import forms
 from chargedesk.portal.session import Viewer, signed_in
 from chargedesk.portal.web import pushed, redirect, render, show, submit, target
 from chargedesk.schemas import MaintenanceStatus
-from chargedesk.stations import service
+from chargedesk.stations import reported, service
 from chargedesk.stations.schemas import StationCreate, StationFields, StationOut
 
 router = APIRouter(prefix="/stations")
@@ -127,6 +127,8 @@ async def station_page(
         except NotFound:
             location = None
     context: dict[str, Any] = {"nav": "stations", "station": station, "location": location, "tab": tab, **extra}
+    if tab == "details":
+        context["ocpp"] = await reported.read(db, station.id)
     if tab == "edit" or viewer.can(LINK):
         context |= await _choices(db, viewer)
     if tab == "edit":
