@@ -48,12 +48,14 @@ def cli(*args: str, stdin: str | None = None, env: dict[str, str]) -> str:
 
 @pytest.fixture(scope="package")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The test server's environment (its SQLite database, its secret): for CLI commands run next to it."""
+    """The e2e server's environment: its SQLite database in a temp dir (CHARGEDESK_E2E_DIR), short OCPP timeouts."""
     workdir = tmp_path_factory.mktemp("e2e")
     return {
         **os.environ,
+        "CHARGEDESK_E2E_DIR": str(workdir),
         "CHARGEDESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'e2e.db'}",
         "CHARGEDESK_SECRET_KEY": "e2e-secret",
+        "CHARGEDESK_OCPP_CALL_TIMEOUT": "5",
     }
 
 
@@ -61,7 +63,7 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def server(server_env: dict[str, str]) -> Iterator[str]:
     """The base URL of a running `chargedesk serve`, with an admin and a viewer created by `chargedesk user create`."""
     env = server_env
-    workdir = Path(env["CHARGEDESK_DATABASE_URL"].split("///", 1)[1]).parent
+    workdir = Path(env["CHARGEDESK_E2E_DIR"])
     port = _free_port()
     for email, role in ((ADMIN_EMAIL, "admin"), (VIEWER_EMAIL, "viewer")):
         cli("user", "create", "--email", email, "--organization", ORGANIZATION, "--role", role, "--password-stdin",
@@ -86,6 +88,15 @@ def server(server_env: dict[str, str]) -> Iterator[str]:
     process.terminate()
     process.wait(10)
     log.close()
+
+
+@pytest.fixture(scope="package")
+def api(server: str, server_env: dict[str, str]) -> Iterator[httpx.Client]:
+    """The e2e server's API with an admin key of the e2e organisation (`chargedesk api-key create`), for seeding."""
+    out = cli("api-key", "create", "--organization", ORGANIZATION, "--role", "admin", env=server_env)
+    key = out.strip().splitlines()[-1]
+    with httpx.Client(base_url=f"{server}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture(scope="package")

@@ -6,10 +6,11 @@ from starlette.responses import Response
 
 from chargedesk.auth.deps import get_session
 from chargedesk.locations import service as locations
-from chargedesk.portal import session, users
+from chargedesk.portal import charts, session, users
 from chargedesk.portal.session import Viewer, signed_in
 from chargedesk.portal.web import redirect, render
 from chargedesk.stations import service as stations
+from chargedesk.transactions import service as transactions
 
 router = APIRouter()
 
@@ -61,5 +62,11 @@ async def dashboard(
         "stations": await stations.count(db, principal, stations.StationFilters()),
         "online": await stations.count(db, principal, stations.StationFilters(online=True)),
         "organizations": len(principal.visible),
+        "open_sessions": await transactions.count(db, principal, transactions.TransactionFilters(status="active")),
     }
-    return render(request, "dashboard.html", {"counts": counts, "nav": "dashboard"})
+    start, days = charts.window()
+    totals = await transactions.per_day(db, principal, start)
+    sessions = charts.bars("Sessions per day", "sessions", {d: n for d, (n, _) in totals.items()}, days)
+    energy = charts.bars("Energy per day", "kWh", {d: round(wh / 1000, 1) for d, (_, wh) in totals.items()}, days)
+    context = {"counts": counts, "nav": "dashboard", "charts": [sessions, energy]}
+    return render(request, "dashboard.html", context)

@@ -29,6 +29,7 @@ async def list_customers(
     request: Request,
     q: str | None = None,
     choose: str | None = None,
+    uid: str | None = None,
     cursor: str | None = None,
     viewer: Viewer = Depends(signed_in),
     db: AsyncSession = Depends(get_session),
@@ -40,8 +41,10 @@ async def list_customers(
         "next_cursor": next_cursor,
         "cursor": cursor,
         # choose=pass: reached from "+ Add pass" on the passes list; the pass is added from its customer's row.
-        "params": {"q": q, "choose": "pass" if choose == "pass" else None},
+        "params": {"q": q, "choose": "pass" if choose == "pass" else None, "uid": uid if choose == "pass" else None},
         "choose": choose == "pass",
+        # uid: the chip UID of an unknown card being added as a pass; "+ Add pass" carries it on.
+        "uid": (uid or "").strip().upper() if choose == "pass" else "",
     }
     return show(request, "results", "customers/_results.html", "customers/list.html", context)
 

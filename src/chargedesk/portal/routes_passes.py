@@ -2,6 +2,7 @@
 identifier checks as the user types, the pass page (details, edit), delete, and Download CSV."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,13 +96,19 @@ async def _new_page(
 async def new_pass(
     request: Request,
     customer_id: str | None = None,
+    uid: str | None = None,
     viewer: Viewer = Depends(signed_in),
     db: AsyncSession = Depends(get_session),
 ) -> Response:
+    """`uid`: from Unknown cards' "Add as pass": the form opens on Hidden ID with the chip UID filled in."""
     viewer.need(WRITE)
+    uid = (uid or "").strip().upper()
     if not customer_id:
-        return redirect(request, "/customers?choose=pass")
-    return await _new_page(request, db, viewer, customer_id, {"mode": pass_forms.VISUAL, "customer_id": customer_id})
+        return redirect(
+            request, "/customers?" + urlencode({"choose": "pass", "uid": uid} if uid else {"choose": "pass"})
+        )
+    values = {"mode": pass_forms.HIDDEN, "uid": uid} if uid else {"mode": pass_forms.VISUAL}
+    return await _new_page(request, db, viewer, customer_id, values | {"customer_id": customer_id})
 
 
 @router.post("")

@@ -15,7 +15,7 @@ from chargedesk.portal import forms
 from chargedesk.portal.session import Viewer, signed_in
 from chargedesk.portal.web import pushed, redirect, render, show, submit, target
 from chargedesk.schemas import MaintenanceStatus
-from chargedesk.stations import service
+from chargedesk.stations import reported, service
 from chargedesk.stations.schemas import StationCreate, StationFields, StationOut
 
 router = APIRouter(prefix="/stations")
@@ -109,7 +109,7 @@ async def create_station(
     return render(request, "stations/new.html", context | await _choices(db, viewer), status=422)
 
 
-async def _page(
+async def station_page(
     request: Request,
     db: AsyncSession,
     viewer: Viewer,
@@ -127,6 +127,8 @@ async def _page(
         except NotFound:
             location = None
     context: dict[str, Any] = {"nav": "stations", "station": station, "location": location, "tab": tab, **extra}
+    if tab == "details":
+        context["ocpp"] = await reported.read(db, station.id)
     if tab == "edit" or viewer.can(LINK):
         context |= await _choices(db, viewer)
     if tab == "edit":
@@ -139,7 +141,7 @@ async def _page(
 async def station_details(
     request: Request, station_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
-    return await _page(request, db, viewer, station_id, "details")
+    return await station_page(request, db, viewer, station_id, "details")
 
 
 @router.get("/{station_id}/edit")
@@ -147,7 +149,7 @@ async def edit_station(
     request: Request, station_id: str, viewer: Viewer = Depends(signed_in), db: AsyncSession = Depends(get_session)
 ) -> Response:
     viewer.need(WRITE)
-    return await _page(request, db, viewer, station_id, "edit")
+    return await station_page(request, db, viewer, station_id, "edit")
 
 
 @router.post("/{station_id}")
@@ -158,10 +160,10 @@ async def save_station(
     await service.get(db, viewer.principal, station_id)
     station, errors, values = await _save(request, db, viewer, station_id)
     if station is None:
-        return await _page(request, db, viewer, station_id, "edit", 422, values=values, errors=errors)
+        return await station_page(request, db, viewer, station_id, "edit", 422, values=values, errors=errors)
     if target(request) is None:
         return redirect(request, f"/stations/{station_id}")
-    page = await _page(request, db, viewer, await service.render_one(db, station), "details", notice="Saved.")
+    page = await station_page(request, db, viewer, await service.render_one(db, station), "details", notice="Saved.")
     return pushed(page, f"/stations/{station_id}")
 
 
@@ -180,12 +182,12 @@ async def link_station(
         if exc.status == 404:
             raise
         await db.rollback()
-        return await _page(request, db, viewer, station_id, "details", exc.status, alert=exc.detail)
+        return await station_page(request, db, viewer, station_id, "details", exc.status, alert=exc.detail)
     await db.commit()
     if target(request) is None:
         return redirect(request, f"/stations/{station_id}")
     message = "Linked to the location." if location_id else "Unlinked from its location."
-    return await _page(request, db, viewer, await service.render_one(db, station), "details", notice=message)
+    return await station_page(request, db, viewer, await service.render_one(db, station), "details", notice=message)
 
 
 @router.post("/{station_id}/delete")

@@ -88,3 +88,8 @@ async def record_notification(session: AsyncSession, station_id: str, kind: str,
 async def connector_ids(session: AsyncSession, station_id: str) -> list[int]:
     rows = await session.scalars(select(ConnectorStatus.connector_id).where(ConnectorStatus.station_id == station_id))
     return list(rows)
+
+
+async def read(session: AsyncSession, station_id: str) -> StationOcppState | None:
+    """The OCPP state as stored, without creating it (for pages that only show it)."""
+    return await session.get(StationOcppState, station_id)

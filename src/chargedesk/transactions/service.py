@@ -2,10 +2,10 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Date, Select, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -180,3 +180,24 @@ async def stream(
         yield rows
         after = rows[-1].id
         session.expunge_all()
+
+
+async def count(session: AsyncSession, principal: Principal, filters: TransactionFilters) -> int:
+    return int(await session.scalar(select(func.count()).select_from(query(principal, filters).subquery())) or 0)
+
+
+async def per_day(session: AsyncSession, principal: Principal, since: datetime) -> dict[date, tuple[int, int]]:
+    """(sessions, energy Wh of the completed ones) per UTC day of the start, for sessions started since `since`."""
+    column = Transaction.started_at
+    # SQLite keeps UTC text; PostgreSQL's timestamptz is cut in UTC explicitly (not the connection's time zone).
+    day = func.date(column) if session.bind.dialect.name == "sqlite" else cast(func.timezone("UTC", column), Date)
+    stmt = (
+        select(day.label("day"), func.count(), func.coalesce(func.sum(Transaction.energy_wh), 0))
+        .where(Transaction.organization_id.in_(principal.visible), column >= since)
+        .group_by(day)
+    )
+    totals: dict[date, tuple[int, int]] = {}
+    for value, sessions, energy in (await session.execute(stmt)).all():
+        key = value if isinstance(value, date) else date.fromisoformat(str(value))
+        totals[key] = (int(sessions), int(energy))
+    return totals
