@@ -335,12 +335,16 @@ async def listed(session: AsyncSession, location_id: str, customer_ids: list[str
     return found
 
 
-@dataclass
-class Entries:
-    customers: list[dict[str, Any]]
-    tokens: list[dict[str, Any]]
-    customers_next_cursor: str | None
-    tokens_next_cursor: str | None
+async def _entries(
+    session: AsyncSession, stmt: Any, key: Any, params: PageParams, shape: Any
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a list, ordered by the list's own key (location_id, …): a page is an index range, not a sort."""
+    after = params.after()
+    if after:
+        stmt = stmt.where(key > after)
+    rows = (await session.execute(stmt.order_by(key).limit(params.limit + 1))).all()
+    items = [shape(*row) for row in rows[: params.limit]]
+    return items, encode_cursor(items[-1]["id"]) if len(rows) > params.limit else None
 
 
 async def customer_entries(
@@ -351,22 +355,17 @@ async def customer_entries(
         .join(LocationAuthorizedCustomer, LocationAuthorizedCustomer.customer_id == Customer.id)
         .where(LocationAuthorizedCustomer.location_id == location_id)
     )
-    after = params.after()
-    if after:
-        stmt = stmt.where(LocationAuthorizedCustomer.customer_id > after)
-    rows = (await session.execute(stmt.order_by(LocationAuthorizedCustomer.customer_id).limit(params.limit + 1))).all()
-    items = [
-        {
-            "id": c.id,
-            "name": c.name,
-            "external_id": c.external_id,
-            "organization_id": c.organization_id,
-            "added_at": added_at,
-        }
-        for c, added_at in rows[: params.limit]
-    ]
-    more = len(rows) > params.limit
-    return items, encode_cursor(items[-1]["id"]) if more else None
+    return await _entries(session, stmt, LocationAuthorizedCustomer.customer_id, params, _customer_entry)
+
+
+def _customer_entry(c: Customer, added_at: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "external_id": c.external_id,
+        "organization_id": c.organization_id,
+        "added_at": added_at,
+    }
 
 
 async def token_entries(
@@ -378,26 +377,9 @@ async def token_entries(
         .outerjoin(Customer, Customer.id == Token.customer_id)
         .where(LocationAuthorizedToken.location_id == location_id)
     )
-    after = params.after()
-    if after:
-        stmt = stmt.where(LocationAuthorizedToken.token_id > after)
-    # Ordered by the list's own key (location_id, token_id): a page is an index range, not a sort of the list.
-    rows = (await session.execute(stmt.order_by(LocationAuthorizedToken.token_id).limit(params.limit + 1))).all()
-    items = [
-        {
-            "id": t.id,
-            "uid": t.uid,
-            "auth_id": t.auth_id,
-            "visual_number": t.visual_number,
-            "nickname": t.nickname,
-            "customer_id": t.customer_id,
-            "customer_name": name,
-            "external": t.external,
-            "status": t.status,
-            "whitelist": t.whitelist,
-            "added_at": added_at,
-        }
-        for t, added_at, name in rows[: params.limit]
-    ]
-    more = len(rows) > params.limit
-    return items, encode_cursor(items[-1]["id"]) if more else None
+    return await _entries(session, stmt, LocationAuthorizedToken.token_id, params, _token_entry)
+
+
+def _token_entry(t: Token, added_at: Any, customer_name: str | None) -> dict[str, Any]:
+    fields = ("id", "uid", "auth_id", "visual_number", "nickname", "customer_id", "external", "status", "whitelist")
+    return {**{name: getattr(t, name) for name in fields}, "customer_name": customer_name, "added_at": added_at}
