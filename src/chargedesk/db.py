@@ -58,13 +58,19 @@ class Timestamped:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = 10_000) -> None:
+    """Every SQLite connection: foreign keys on, WAL, and no fsync per commit (WAL with synchronous=NORMAL
+    stays consistent; a power cut may lose the last commits, not corrupt the file)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    sqlite_pragmas(dbapi_connection)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

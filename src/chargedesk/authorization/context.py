@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.authorization.decision import Decision, StationFacts, TokenFacts, decide
@@ -127,39 +127,35 @@ async def station_context(session: AsyncSession, station_id: str) -> StationCont
     return StationContext(station_id, org_id, root, location_id, facts)
 
 
-def _on_list(station: StationContext) -> Any:
-    """SQL: the token of the outer query is on the station's private location's list (by itself or its customer)."""
-    if station.location_id is None or not station.facts.location_private:
-        return literal(False)
-    by_token = exists().where(
-        LocationAuthorizedToken.location_id == station.location_id, LocationAuthorizedToken.token_id == Token.id
+def _token_lookup(private: bool) -> Any:
+    """The token of an organisation tree whose uid or auth key is `:key`, with its standing at the station, in
+    one statement (the private-list lookups and the open-session count are correlated subqueries on their
+    indexes). Built once per variant: only bound values change per lookup."""
+    on_list: Any = literal(False)
+    if private:
+        on_list = or_(
+            exists().where(
+                LocationAuthorizedToken.location_id == bindparam("location_id"),
+                LocationAuthorizedToken.token_id == Token.id,
+            ),
+            exists().where(
+                LocationAuthorizedCustomer.location_id == bindparam("location_id"),
+                LocationAuthorizedCustomer.customer_id == Token.customer_id,
+            ),
+        )
+    open_transactions = (
+        select(func.count())
+        .select_from(Transaction)
+        .where(
+            Transaction.token_id == Token.id,
+            Transaction.stopped_at.is_(None),
+            Transaction.authorization_status == "Accepted",
+        )
+        .correlate(Token)
+        .scalar_subquery()
     )
-    by_customer = exists().where(
-        LocationAuthorizedCustomer.location_id == station.location_id,
-        LocationAuthorizedCustomer.customer_id == Token.customer_id,
-    )
-    return or_(by_token, by_customer)
-
-
-_OPEN_TRANSACTIONS = (
-    select(func.count())
-    .select_from(Transaction)
-    .where(
-        Transaction.token_id == Token.id,
-        Transaction.stopped_at.is_(None),
-        Transaction.authorization_status == "Accepted",
-    )
-    .correlate(Token)
-    .scalar_subquery()
-)
-
-
-async def find_token(session: AsyncSession, station: StationContext, id_tag: str) -> tuple[Any, TokenFacts] | None:
-    """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins), with
-    its standing at the station, in one query (the private-list lookups and the open-session count are
-    correlated subqueries on their indexes)."""
-    key = normalize_id(id_tag)
-    stmt = (
+    key = bindparam("key")
+    return (
         select(
             Token.id,
             Token.customer_id,
@@ -171,13 +167,29 @@ async def find_token(session: AsyncSession, station: StationContext, id_tag: str
             Token.external,
             Token.group_id,
             Token.max_concurrent_transactions,
-            _on_list(station).label("on_list"),
-            _OPEN_TRANSACTIONS.label("open_transactions"),
+            on_list.label("on_list"),
+            open_transactions.label("open_transactions"),
         )
-        .where(Token.root_organization_id == station.root_organization_id, or_(Token.uid == key, Token.auth_key == key))
+        .where(Token.root_organization_id == bindparam("root"), or_(Token.uid == key, Token.auth_key == key))
         .limit(2)
     )
-    rows = (await session.execute(stmt)).all()
+
+
+_TOKEN_AT_PUBLIC = _token_lookup(private=False)
+_TOKEN_AT_PRIVATE = _token_lookup(private=True)
+
+
+async def find_token(session: AsyncSession, station: StationContext, id_tag: str) -> tuple[Any, TokenFacts] | None:
+    """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins), with
+    its standing at the station."""
+    key = normalize_id(id_tag)
+    params = {"root": station.root_organization_id, "key": key}
+    if station.location_id is not None and station.facts.location_private:
+        stmt = _TOKEN_AT_PRIVATE
+        params["location_id"] = station.location_id
+    else:
+        stmt = _TOKEN_AT_PUBLIC
+    rows = (await session.execute(stmt, params)).all()
     row = next((r for r in rows if r.uid == key), rows[0] if rows else None)
     if row is None:
         return None

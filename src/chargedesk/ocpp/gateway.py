@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 
 from chargedesk.auth.passwords import verify_password
@@ -36,6 +36,7 @@ SUBPROTOCOLS = ("ocpp1.6",)
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+_PASSWORD = select(ChargeStation.password_hash).where(ChargeStation.id == bindparam("station_id"))
 
 
 class Closed(Exception):
@@ -98,8 +99,8 @@ class Gateway:
         self.on_connect: list[Callable[[str], Awaitable[None]]] = []
 
     async def write(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `work(session)` (which commits) as the only gateway writer; on SQLite directly on this thread,
-        or through aiosqlite when another connection holds SQLite's write lock."""
+        """Run `work(conn)` (Core statements; it commits) as the only gateway writer; on SQLite directly on this
+        thread, or through aiosqlite when another connection holds SQLite's write lock."""
         async with self.write_lock:
             if self.writer is not None:
                 try:
@@ -107,8 +108,8 @@ class Gateway:
                 except OperationalError as exc:
                     if "locked" not in str(exc):
                         raise
-            async with self.db.sessionmaker() as session:
-                return await work(session)
+            async with self.db.engine.connect() as conn:
+                return await work(conn)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Any]:
@@ -155,9 +156,7 @@ class Gateway:
         if not any(p in SUBPROTOCOLS for p in scope.get("subprotocols", [])):
             return 400, "Offer the WebSocket subprotocol ocpp1.6 (Sec-WebSocket-Protocol)."
         async with self.read() as reader:
-            row = (
-                await reader.execute(select(ChargeStation.password_hash).where(ChargeStation.id == station_id))
-            ).one_or_none()
+            row = (await reader.execute(_PASSWORD, {"station_id": station_id})).one_or_none()
         if row is None:
             return 404, f"No charge station {station_id!r} is registered: add it with POST /api/v1/charge-stations."
         password_hash = row[0]
@@ -188,7 +187,7 @@ class Gateway:
 
     async def _presence(self, station_id: str, online: bool) -> None:
         try:
-            await self.write(lambda session: reported.set_presence(session, station_id, online, utcnow()))
+            await self.write(lambda conn: reported.set_presence(conn, station_id, online, utcnow()))
         except Exception:
             LOGGER.exception("could not record %s as %s", station_id, "online" if online else "offline")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from chargedesk.db import Database, utcnow
 from chargedesk.ocpp.models import OcppMessage
@@ -20,6 +20,7 @@ from chargedesk.pagination import PageParams, fetch_page_newest_first
 LOGGER = logging.getLogger("chargedesk.ocpp.log")
 MESSAGE_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 ID_TAG_KEYS = ("idTag", "idToken", "parentIdTag")
+_INSERT = OcppMessage.__table__.insert()  # Core executemany: no ORM bookkeeping per frame
 
 
 def id_tags(payload: Any) -> str | None:
@@ -112,9 +113,9 @@ class MessageLog:
             try:
                 rows = [f.row() for f in frames]
 
-                async def insert_rows(session: Any, rows: list[dict[str, Any]] = rows) -> None:
-                    await session.execute(insert(OcppMessage), rows)
-                    await session.commit()
+                async def insert_rows(conn: Any, rows: list[dict[str, Any]] = rows) -> None:
+                    await conn.execute(_INSERT, rows)
+                    await conn.commit()
 
                 await self.write(insert_rows)
             except Exception:
@@ -137,16 +138,16 @@ class MessageLog:
         """Delete frames older than `days` days; returns how many."""
         cutoff = utcnow() - timedelta(days=days)
 
-        async def prune(session: Any) -> int:
-            result = await session.execute(delete(OcppMessage).where(OcppMessage.at < cutoff))
-            await session.commit()
+        async def prune(conn: Any) -> int:
+            result = await conn.execute(delete(OcppMessage).where(OcppMessage.at < cutoff))
+            await conn.commit()
             return int(result.rowcount or 0)
 
         return await self.write(prune)
 
     async def _write(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
-        async with self.db.sessionmaker() as session:
-            return await work(session)
+        async with self.db.engine.connect() as conn:
+            return await work(conn)
 
 
 @dataclass

@@ -8,31 +8,32 @@ busy timeout: if another connection holds the write lock (an API import), `Opera
 gateway run the same work through aiosqlite instead, so the event loop never waits on SQLite's busy handler.
 """
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from chargedesk.db import sqlite_pragmas
 
 T = TypeVar("T")
 
 
-def _sync_url(url: str) -> str:
-    return url.replace("+aiosqlite", "", 1)
+def _engine(url: str, busy_timeout: float, **kwargs: Any) -> Engine:
+    engine = create_engine(url.replace("+aiosqlite", "", 1), **kwargs)
+    event.listen(engine, "connect", lambda dbapi, _record: sqlite_pragmas(dbapi, int(busy_timeout * 1000)))
+    return engine
 
 
 class SqliteReader:
     """`execute` / `scalar` coroutines (the subset of AsyncSession that reads use), answered synchronously."""
 
     def __init__(self, url: str) -> None:
-        self.url = _sync_url(url)
+        self.url = url
         self._connection: Any = None
 
     def _conn(self) -> Any:
         if self._connection is None:
-            engine = create_engine(self.url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 10})
-            self._connection = engine.connect()
+            self._connection = _engine(self.url, 10.0, isolation_level="AUTOCOMMIT").connect()
         return self._connection
 
     async def execute(self, statement: Any, *args: Any) -> Any:
@@ -48,26 +49,20 @@ class SqliteReader:
             self._connection = None
 
 
-class SyncSession:
-    """The AsyncSession coroutines the gateway's writes use, over a synchronous Session."""
+class SyncConnection:
+    """The AsyncConnection coroutines the gateway's writes use (`execute`, `scalar`, `commit`, `rollback`),
+    over a synchronous Core connection."""
 
-    def __init__(self, session: Session) -> None:
-        self.sync = session
+    __slots__ = ("sync",)
 
-    def add(self, instance: Any) -> None:
-        self.sync.add(instance)
+    def __init__(self, connection: Connection) -> None:
+        self.sync = connection
 
     async def execute(self, statement: Any, *args: Any) -> Any:
         return self.sync.execute(statement, *args)
 
-    async def scalar(self, statement: Any) -> Any:
-        return self.sync.scalar(statement)
-
-    async def get(self, entity: Any, ident: Any) -> Any:
-        return self.sync.get(entity, ident)
-
-    async def flush(self) -> None:
-        self.sync.flush()
+    async def scalar(self, statement: Any, *args: Any) -> Any:
+        return self.sync.scalar(statement, *args)
 
     async def commit(self) -> None:
         self.sync.commit()
@@ -75,23 +70,27 @@ class SyncSession:
     async def rollback(self) -> None:
         self.sync.rollback()
 
-    @contextlib.asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
-        with self.sync.begin_nested():
-            yield
-
 
 class SqliteWriter:
+    """One long-lived Core connection: a gateway write is its statements and a commit, nothing more (no ORM
+    session, no pool checkout)."""
+
     def __init__(self, url: str, busy_timeout: float = 0.02) -> None:
-        self.engine = create_engine(_sync_url(url), connect_args={"timeout": busy_timeout})
+        self.engine = _engine(url, busy_timeout)
+        self._connection: SyncConnection | None = None
 
     async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                return await work(SyncSession(session))
-            except BaseException:
-                session.rollback()
-                raise
+        if self._connection is None:
+            self._connection = SyncConnection(self.engine.connect())
+        connection = self._connection
+        try:
+            return await work(connection)
+        finally:
+            if connection.sync.in_transaction():  # the work failed, or forgot to commit
+                connection.sync.rollback()
 
     def close(self) -> None:
+        if self._connection is not None:
+            self._connection.sync.close()
+            self._connection = None
         self.engine.dispose()

@@ -58,12 +58,12 @@ class StationV16(Connection):
         self.gateway = gateway
 
     async def write(self, work: Any) -> Any:
-        """Run `work(session)` as the gateway's writer (Gateway.write)."""
+        """Run `work(conn)` as the gateway's writer (Gateway.write)."""
         return await self.gateway.write(work)
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, **boot: Any) -> call_result.BootNotification:
-        await self.write(lambda session: reported.record_boot(session, self.id, _camel(boot), utcnow()))
+        await self.write(lambda conn: reported.record_boot(conn, self.id, _camel(boot), utcnow()))
         self.gateway.booted(self.id)
         return call_result.BootNotification(
             current_time=_now(), interval=self.gateway.settings.heartbeat_interval, status="Accepted"
@@ -71,7 +71,7 @@ class StationV16(Connection):
 
     @on(Action.heartbeat)
     async def on_heartbeat(self) -> call_result.Heartbeat:
-        await self.write(lambda session: reported.record_heartbeat(session, self.id, utcnow()))
+        await self.write(lambda conn: reported.record_heartbeat(conn, self.id, utcnow()))
         return call_result.Heartbeat(current_time=_now())
 
     @on(Action.status_notification)
@@ -87,8 +87,8 @@ class StationV16(Connection):
     ) -> call_result.StatusNotification:
         at = _time(timestamp, "timestamp") if timestamp else utcnow()
         await self.write(
-            lambda session: reported.record_status(
-                session, self.id, connector_id, status, error_code, info, vendor_error_code, at
+            lambda conn: reported.record_status(
+                conn, self.id, connector_id, status, error_code, info, vendor_error_code, at
             )
         )
         return call_result.StatusNotification()
@@ -100,7 +100,7 @@ class StationV16(Connection):
                 return None
             auth = await context.authorize(reader, station, id_tag)
         if auth.token_id is None:
-            await self.write(lambda session: unknown_ids.record(session, self.id, station.organization_id, id_tag))
+            await self.write(lambda conn: unknown_ids.record(conn, self.id, station.organization_id, id_tag))
         return auth
 
     @on(Action.authorize)
@@ -127,10 +127,10 @@ class StationV16(Connection):
         auth = await self._authorize(id_tag)
         if auth is None:
             raise TypeConstraintViolationError(details={"cause": "this station is no longer registered"})
-        row = await self.write(
-            lambda session: transactions.start(session, auth, connector_id, meter_start, started_at, reservation_id)
+        started = await self.write(
+            lambda conn: transactions.start(conn, auth, connector_id, meter_start, started_at, reservation_id)
         )
-        return call_result.StartTransaction(transaction_id=row.id, id_tag_info=_id_tag_info(auth))
+        return call_result.StartTransaction(transaction_id=started.id, id_tag_info=_id_tag_info(auth))
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(
@@ -145,9 +145,7 @@ class StationV16(Connection):
         stopped_at = _time(timestamp, "timestamp")
         data = _camel(transaction_data)
         await self.write(
-            lambda session: transactions.stop(
-                session, self.id, transaction_id, meter_stop, stopped_at, reason, id_tag, data
-            )
+            lambda conn: transactions.stop(conn, self.id, transaction_id, meter_stop, stopped_at, reason, id_tag, data)
         )
         if id_tag is None:
             return call_result.StopTransaction()
@@ -163,7 +161,7 @@ class StationV16(Connection):
     ) -> call_result.MeterValues:
         energy = _energy_wh(_camel(meter_value))
         if transaction_id is not None and energy is not None:
-            await self.write(lambda session: transactions.record_meter(session, self.id, transaction_id, energy))
+            await self.write(lambda conn: transactions.record_meter(conn, self.id, transaction_id, energy))
         return call_result.MeterValues()
 
     @on(Action.data_transfer)
@@ -174,14 +172,12 @@ class StationV16(Connection):
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status: str) -> call_result.DiagnosticsStatusNotification:
-        await self.write(
-            lambda session: reported.record_notification(session, self.id, "diagnostics", status, utcnow())
-        )
+        await self.write(lambda conn: reported.record_notification(conn, self.id, "diagnostics", status, utcnow()))
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status: str) -> call_result.FirmwareStatusNotification:
-        await self.write(lambda session: reported.record_notification(session, self.id, "firmware", status, utcnow()))
+        await self.write(lambda conn: reported.record_notification(conn, self.id, "firmware", status, utcnow()))
         return call_result.FirmwareStatusNotification()
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, cast, func, or_, select
+from sqlalchemy import Date, Select, bindparam, case, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,65 +16,91 @@ from chargedesk.pagination import PageParams, fetch_page_newest_first
 from chargedesk.tokens.models import Token
 from chargedesk.transactions.models import Transaction
 
+# What stations send on every session, as statements built once (values bound per call). `conn` is an
+# AsyncSession, an AsyncConnection or the gateway's SQLite connection; the writing functions commit.
+_FIND_START = select(Transaction.id, Transaction.authorization_status).where(
+    Transaction.station_id == bindparam("station_id"),
+    Transaction.connector_id == bindparam("connector_id"),
+    Transaction.id_tag == bindparam("id_tag"),
+    Transaction.meter_start == bindparam("meter_start"),
+    Transaction.started_at == bindparam("started_at"),
+)
+_START = insert(Transaction).returning(Transaction.id)
+_OPEN = update(Transaction).where(
+    Transaction.id == bindparam("b_id"),
+    Transaction.station_id == bindparam("b_station_id"),
+    Transaction.stopped_at.is_(None),
+)
+_STOP = _OPEN.values(
+    energy_wh=case(
+        (bindparam("b_meter_stop") > Transaction.meter_start, bindparam("b_meter_stop") - Transaction.meter_start),
+        else_=0,
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    id: int
+    authorization_status: str
+
 
 async def find_start(
-    session: Any, station_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: datetime
-) -> Any:
+    conn: Any, station_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: datetime
+) -> Started | None:
     """The session a retransmitted StartTransaction already created, if any: its id and authorization status."""
-    return (
-        await session.execute(
-            select(Transaction.id, Transaction.authorization_status).where(
-                Transaction.station_id == station_id,
-                Transaction.connector_id == connector_id,
-                Transaction.id_tag == id_tag,
-                Transaction.meter_start == meter_start,
-                Transaction.started_at == started_at,
-            )
-        )
-    ).first()
+    params = {
+        "station_id": station_id,
+        "connector_id": connector_id,
+        "id_tag": id_tag,
+        "meter_start": meter_start,
+        "started_at": started_at,
+    }
+    row = (await conn.execute(_FIND_START, params)).first()
+    return Started(row[0], row[1]) if row is not None else None
 
 
 async def start(
-    session: AsyncSession,
+    conn: Any,
     auth: Authorization,
     connector_id: int,
     meter_start: int,
     started_at: datetime,
     reservation_id: int | None = None,
-) -> Any:
+) -> Started:
     """Record a session with the billing decided now; commits, so the row exists before the station hears of
-    it. Returns the new row, or (a retransmission racing this one) the existing session's id and status."""
+    it. A retransmission racing this one (the same StartTransaction on a second connection) gets that
+    session."""
     decision = auth.decision
-    row = Transaction(
-        station_id=auth.station.station_id,
-        organization_id=auth.station.organization_id,
-        location_id=auth.station.location_id,
-        connector_id=connector_id,
-        id_tag=auth.id_tag,
-        token_id=auth.token_id,
-        customer_id=auth.customer_id,
-        authorization_status=decision.ocpp16,
-        billing=decision.billing.value,
-        billing_reason=decision.billing_reason,
-        started_at=started_at,
-        meter_start=meter_start,
-        reservation_id=reservation_id,
-    )
-    session.add(row)
+    values = {
+        "station_id": auth.station.station_id,
+        "organization_id": auth.station.organization_id,
+        "location_id": auth.station.location_id,
+        "connector_id": connector_id,
+        "id_tag": auth.id_tag,
+        "token_id": auth.token_id,
+        "customer_id": auth.customer_id,
+        "authorization_status": decision.ocpp16,
+        "billing": decision.billing.value,
+        "billing_reason": decision.billing_reason,
+        "started_at": started_at,
+        "meter_start": meter_start,
+        "reservation_id": reservation_id,
+    }
     try:
-        await session.commit()
+        new_id = (await conn.execute(_START, values)).scalar_one()
+        await conn.commit()
     except IntegrityError:
-        # The same StartTransaction on a second connection, a moment earlier: answer with that session.
-        await session.rollback()
-        existing = await find_start(session, row.station_id, connector_id, auth.id_tag, meter_start, started_at)
+        await conn.rollback()
+        existing = await find_start(conn, values["station_id"], connector_id, auth.id_tag, meter_start, started_at)
         if existing is None:
             raise
         return existing
-    return row
+    return Started(new_id, decision.ocpp16)
 
 
 async def stop(
-    session: AsyncSession,
+    conn: Any,
     station_id: str,
     transaction_id: int,
     meter_stop: int,
@@ -82,32 +108,30 @@ async def stop(
     reason: str | None,
     id_tag: str | None,
     transaction_data: list[dict[str, Any]] | None,
-) -> Transaction | None:
-    """Close the session; a retransmitted StopTransaction changes nothing. Commits."""
-    row = await session.scalar(
-        select(Transaction).where(Transaction.id == transaction_id, Transaction.station_id == station_id)
-    )
-    if row is None or row.stopped_at is not None:
-        return row
-    row.stopped_at = stopped_at
-    row.meter_stop = meter_stop
-    row.energy_wh = max(0, meter_stop - row.meter_start)
-    row.stop_reason = reason or "Local"
-    row.stop_id_tag = id_tag
-    row.last_meter_wh = meter_stop
+) -> bool:
+    """Close the session; a retransmitted StopTransaction (or one for a session this station does not have)
+    changes nothing. Commits; True when the session was closed now."""
+    values = {
+        "b_id": transaction_id,
+        "b_station_id": station_id,
+        "b_meter_stop": meter_stop,
+        "meter_stop": meter_stop,
+        "stopped_at": stopped_at,
+        "stop_reason": reason or "Local",
+        "stop_id_tag": id_tag,
+        "last_meter_wh": meter_stop,
+    }
     if transaction_data:
-        row.transaction_data = transaction_data
-    await session.commit()
-    return row
+        values["transaction_data"] = transaction_data
+    closed = (await conn.execute(_STOP, values)).rowcount > 0
+    await conn.commit()
+    return closed
 
 
-async def record_meter(session: AsyncSession, station_id: str, transaction_id: int, energy_wh: int) -> None:
-    row = await session.scalar(
-        select(Transaction).where(Transaction.id == transaction_id, Transaction.station_id == station_id)
-    )
-    if row is not None and row.stopped_at is None:
-        row.last_meter_wh = energy_wh
-        await session.commit()
+async def record_meter(conn: Any, station_id: str, transaction_id: int, energy_wh: int) -> None:
+    """The latest energy reading of an open session (MeterValues)."""
+    await conn.execute(_OPEN, {"b_id": transaction_id, "b_station_id": station_id, "last_meter_wh": energy_wh})
+    await conn.commit()
 
 
 @dataclass
