@@ -104,6 +104,42 @@ class Database:
         await self.engine.dispose()
 
 
+class Prepared:
+    """A SELECT on a hot path, built once. On a connection that offers `direct` (the gateway's SQLite reader)
+    it is compiled once and run straight on the driver's cursor, skipping SQLAlchemy's per-execution work
+    (the statement's bind and result types still convert the values); anywhere else it is an ordinary
+    statement. `all` returns plain tuples in the order of the selected columns."""
+
+    __slots__ = ("statement", "_compiled")
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: tuple[Any, ...] | None = None
+
+    def compiled_for(self, dialect: Any) -> tuple[str, list[tuple[str, Any, Any]], list[Any]]:
+        """(SQL, [(parameter, constant value, bind processor)], [result processor per column]) for a
+        positional-parameter dialect, computed on first use."""
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            binds = []
+            for name in compiled.positiontup or ():
+                bind = compiled.binds[name]
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                binds.append((name, bind.effective_value, processor))
+            results = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            ]
+            self._compiled = (str(compiled), binds, results)
+        return self._compiled
+
+    async def all(self, conn: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        direct = getattr(conn, "direct", None)
+        if direct is not None:
+            return direct(self, params)
+        return [tuple(row) for row in (await conn.execute(self.statement, params)).all()]
+
+
 def json_array_contains(column: Any, value: str, dialect: str) -> Any:
     """SQL: the JSON array in `column` has `value` as an element."""
     from sqlalchemy import exists, func, literal, select

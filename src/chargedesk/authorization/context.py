@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.authorization.decision import Decision, StationFacts, TokenFacts, decide
-from chargedesk.db import utcnow
+from chargedesk.db import Prepared, utcnow
 from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.organizations.models import Organization
 from chargedesk.stations.models import ChargeStation
@@ -89,40 +89,45 @@ def normalize_id(presented: str) -> str:
     return presented.strip().upper()
 
 
-async def station_context(session: AsyncSession, station_id: str) -> StationContext | None:
-    station = (
-        await session.execute(
-            select(ChargeStation.organization_id, ChargeStation.location_id, ChargeStation.access_mode).where(
-                ChargeStation.id == station_id
-            )
-        )
-    ).one_or_none()
-    if station is None:
-        return None
-    org_id, location_id, access_mode = station
-    # The station's organisation and its ancestors, nearest first, in one recursive query.
+def _ancestry() -> Any:
+    """The organisation `:org_id` and its ancestors, nearest first, in one recursive query."""
     chain = select(Organization.id, Organization.parent_id, Organization.root_id, literal(0).label("depth"))
-    chain = chain.where(Organization.id == org_id).cte("chain", recursive=True)
+    chain = chain.where(Organization.id == bindparam("org_id")).cte("chain", recursive=True)
     chain = chain.union_all(
         select(Organization.id, Organization.parent_id, Organization.root_id, chain.c.depth + 1).where(
             Organization.id == chain.c.parent_id, chain.c.depth < 64
         )
     )
-    rows = (await session.execute(select(chain.c.id, chain.c.root_id))).all()
+    return select(chain.c.id, chain.c.root_id)
+
+
+_STATION = Prepared(
+    select(ChargeStation.organization_id, ChargeStation.location_id, ChargeStation.access_mode).where(
+        ChargeStation.id == bindparam("station_id")
+    )
+)
+_ANCESTRY = Prepared(_ancestry())
+_LOCATION_PRIVATE = Prepared(
+    select(
+        or_(
+            exists().where(LocationAuthorizedToken.location_id == bindparam("location_id")),
+            exists().where(LocationAuthorizedCustomer.location_id == bindparam("location_id")),
+        )
+    )
+)
+
+
+async def station_context(session: AsyncSession, station_id: str) -> StationContext | None:
+    found = await _STATION.all(session, {"station_id": station_id})
+    if not found:
+        return None
+    org_id, location_id, access_mode = found[0]
+    rows = await _ANCESTRY.all(session, {"org_id": org_id})
     ancestry = frozenset(r[0] for r in rows)
     root = rows[0][1] if rows else org_id
     private = False
     if location_id is not None:
-        private = bool(
-            await session.scalar(
-                select(
-                    or_(
-                        exists().where(LocationAuthorizedToken.location_id == location_id),
-                        exists().where(LocationAuthorizedCustomer.location_id == location_id),
-                    )
-                )
-            )
-        )
+        private = bool((await _LOCATION_PRIVATE.all(session, {"location_id": location_id}))[0][0])
     facts = StationFacts(org_id, ancestry, access_mode, private)
     return StationContext(station_id, org_id, root, location_id, facts)
 
@@ -175,11 +180,19 @@ def _token_lookup(private: bool) -> Any:
     )
 
 
-_TOKEN_AT_PUBLIC = _token_lookup(private=False)
-_TOKEN_AT_PRIVATE = _token_lookup(private=True)
+_TOKEN_AT_PUBLIC = Prepared(_token_lookup(private=False))
+_TOKEN_AT_PRIVATE = Prepared(_token_lookup(private=True))
 
 
-async def find_token(session: AsyncSession, station: StationContext, id_tag: str) -> tuple[Any, TokenFacts] | None:
+@dataclass(frozen=True, slots=True)
+class FoundToken:
+    id: str
+    customer_id: str | None
+
+
+async def find_token(
+    session: AsyncSession, station: StationContext, id_tag: str
+) -> tuple[FoundToken, TokenFacts] | None:
     """The token of the station's organisation tree whose uid or auth id is `id_tag` (a uid match wins), with
     its standing at the station."""
     key = normalize_id(id_tag)
@@ -189,22 +202,23 @@ async def find_token(session: AsyncSession, station: StationContext, id_tag: str
         params["location_id"] = station.location_id
     else:
         stmt = _TOKEN_AT_PUBLIC
-    rows = (await session.execute(stmt, params)).all()
-    row = next((r for r in rows if r.uid == key), rows[0] if rows else None)
+    rows = await stmt.all(session, params)
+    row = next((r for r in rows if r[2] == key), rows[0] if rows else None)
     if row is None:
         return None
+    token = FoundToken(row[0], row[1])
     facts = TokenFacts(
-        organization_id=row.organization_id,
-        status=row.status,
-        valid_until=row.valid_until,
-        whitelist=row.whitelist,
-        external=row.external,
-        group_id=row.group_id,
-        max_concurrent_transactions=row.max_concurrent_transactions,
-        authorized_at_location=bool(row.on_list),
-        open_transactions=int(row.open_transactions or 0),
+        organization_id=row[3],
+        status=row[4],
+        valid_until=row[5],
+        whitelist=bool(row[6]),
+        external=bool(row[7]),
+        group_id=row[8],
+        max_concurrent_transactions=row[9],
+        authorized_at_location=bool(row[10]),
+        open_transactions=int(row[11] or 0),
     )
-    return row, facts
+    return token, facts
 
 
 async def authorize(

@@ -3,6 +3,7 @@
 - every frame, both ways, goes to the message log (a result carries the action of its CALL);
 - a frame that is not OCPP (bad JSON, not an array, unknown message type) is answered with a CALLERROR
   (FormationViolation, message id "-1" when it has none) instead of being dropped silently;
+- a CALL's payload is validated against its schema here, once (handlers use `@answers`);
 - an unknown action is NotImplemented, an action of the protocol that the central system does not take is
   NotSupported (OCPP-J 1.6 §4.2.3);
 - a CALLRESULT / CALLERROR for no pending CALL is logged and ignored (the library would queue it forever);
@@ -20,12 +21,20 @@ from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError, OCPPError
 from ocpp.messages import Call, CallError, CallResult, MessageType, unpack, validate_payload
+from ocpp.routing import on
 
 from chargedesk.ocpp.log import MESSAGE_TYPES, MessageLog
 
 # Validate on the event loop: cheaper than the library's thread-pool default for these small payloads, and
 # free of the races reported against it.
 ocpp.messages.ASYNC_VALIDATION = False
+
+
+def answers(action: Any) -> Any:
+    """`@on(action)` for the central system's handlers. Every CALL a station sends is checked against its
+    schema in `Connection.route_message`, before the handler runs; the library's own check would validate the
+    CALL again and then our answer (built from typed results, and validated by the simulator in the tests)."""
+    return on(action, skip_schema_validation=True)
 
 
 class CallFailed(Exception):
@@ -88,6 +97,7 @@ class Connection(ChargePoint):
                 if action not in self.route_map:
                     missing = OcppNotImplemented if action not in self.known_actions else NotSupportedError
                     raise missing(details={"cause": f"the central system does not take {action!r} from stations"})
+                await validate_payload(msg, self._ocpp_version)
                 await self._handle_call(msg)
             except OCPPError as error:
                 detail = error.details.get("cause") if isinstance(error.details, dict) else None

@@ -5,9 +5,10 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from chargedesk.authorization import context
+from chargedesk.db import Prepared
 from chargedesk.ocpp import local_lists
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
 from chargedesk.stations.models import ChargeStation
@@ -28,10 +29,16 @@ def install(gateway: Any, bus: Bus) -> None:
     gateway.on_connect.append(on_connect)
 
 
-async def _station(station_id: str) -> Any:
+_DESIRED = Prepared(
+    select(ChargeStation.availability, ChargeStation.configuration).where(ChargeStation.id == bindparam("station_id"))
+)
+
+
+async def _station(station_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The station's desired availability and configuration."""
     async with _installed["gateway"].read() as reader:
-        columns = (ChargeStation.availability, ChargeStation.configuration)
-        return (await reader.execute(select(*columns).where(ChargeStation.id == station_id))).one_or_none()
+        found = await _DESIRED.all(reader, {"station_id": station_id})
+    return found[0] if found else None
 
 
 async def apply(station_id: str, availability: bool = True, configuration: dict[str, str] | None = None) -> None:
@@ -40,11 +47,12 @@ async def apply(station_id: str, availability: bool = True, configuration: dict[
     station = await _station(station_id)
     if station is None or not bus.online(station_id):
         return
+    desired_availability, desired_configuration = station
     try:
         if availability:
-            kind = "Operative" if station.availability == "operative" else "Inoperative"
+            kind = "Operative" if desired_availability == "operative" else "Inoperative"
             await bus.call(station_id, "ChangeAvailability", {"connectorId": 0, "type": kind})
-        for key, value in (station.configuration if configuration is None else configuration).items():
+        for key, value in (desired_configuration if configuration is None else configuration).items():
             await bus.call(station_id, "ChangeConfiguration", {"key": key, "value": str(value)})
     except (StationOffline, TimeoutError, CallFailed) as exc:
         LOGGER.info("desired state of %s not applied now (%s); it is sent again at reconnect", station_id, exc)

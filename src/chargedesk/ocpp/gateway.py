@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from chargedesk.auth.passwords import verify_password
 from chargedesk.authorization.context import StationContexts
 from chargedesk.config import Settings
-from chargedesk.db import Database, utcnow
+from chargedesk.db import Database, Prepared, utcnow
 from chargedesk.ocpp.log import MessageLog
 from chargedesk.ocpp.sqlite_direct import SqliteReader, SqliteWriter
 from chargedesk.ocpp.v16 import StationV16
@@ -36,7 +36,7 @@ SUBPROTOCOLS = ("ocpp1.6",)
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-_PASSWORD = select(ChargeStation.password_hash).where(ChargeStation.id == bindparam("station_id"))
+_PASSWORD = Prepared(select(ChargeStation.password_hash).where(ChargeStation.id == bindparam("station_id")))
 
 
 class Closed(Exception):
@@ -156,10 +156,10 @@ class Gateway:
         if not any(p in SUBPROTOCOLS for p in scope.get("subprotocols", [])):
             return 400, "Offer the WebSocket subprotocol ocpp1.6 (Sec-WebSocket-Protocol)."
         async with self.read() as reader:
-            row = (await reader.execute(_PASSWORD, {"station_id": station_id})).one_or_none()
-        if row is None:
+            rows = await _PASSWORD.all(reader, {"station_id": station_id})
+        if not rows:
             return 404, f"No charge station {station_id!r} is registered: add it with POST /api/v1/charge-stations."
-        password_hash = row[0]
+        password_hash = rows[0][0]
         if password_hash is not None and not await self._password_ok(scope, station_id, password_hash):
             return 401, "This station needs HTTP Basic auth: username = station id, password = its password."
         return None

@@ -10,11 +10,11 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.authorization import context
-from chargedesk.db import Database
+from chargedesk.db import Database, Prepared
 from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
 from chargedesk.stations import reported
@@ -24,6 +24,7 @@ from chargedesk.tokens.models import Token
 LOGGER = logging.getLogger("chargedesk.ocpp.local_lists")
 _installed: dict[str, Any] = {}
 _locks: dict[str, asyncio.Lock] = {}
+_LOCATION_OF = Prepared(select(ChargeStation.location_id).where(ChargeStation.id == bindparam("station_id")))
 
 
 def install(bus: Bus, db: Database) -> None:
@@ -65,13 +66,15 @@ async def sync_station(station_id: str, removed: bool = False, check_version: bo
 
 async def _sync(station_id: str, removed: bool, check_version: bool) -> str | None:
     bus: Bus = _installed["bus"]
+    if not bus.online(station_id):
+        return None
     async with _installed["db"].sessionmaker() as session:
-        station = await session.get(ChargeStation, station_id)
-        if station is None or station.location_id is None or not bus.online(station_id):
-            return None
+        found = await _LOCATION_OF.all(session, {"station_id": station_id})
+        if not found or found[0][0] is None:
+            return None  # not at a location: no list of ours to hold
         state = await reported.state(session, station_id)
         await session.commit()  # no write transaction may stay open across the station's answers
-        entries = await location_entries(session, station.location_id)
+        entries = await location_entries(session, found[0][0])
         if not entries and not state.local_list:
             await session.commit()
             return None  # a public location, and the station holds nothing of ours

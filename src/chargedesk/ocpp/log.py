@@ -1,14 +1,15 @@
 """The station message log: every OCPP-J frame, written in batches by a background task.
 
 A station's answer never waits for the log: frames are queued (`record` does not block) and one writer task
-inserts them a batch at a time.
+inserts them a batch at a time (what arrived within `linger` seconds of the first, up to `batch` frames).
 """
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,7 +21,9 @@ from chargedesk.pagination import PageParams, fetch_page_newest_first
 LOGGER = logging.getLogger("chargedesk.ocpp.log")
 MESSAGE_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 ID_TAG_KEYS = ("idTag", "idToken", "parentIdTag")
+_COLUMNS = ("station_id", "at", "direction", "message_type", "message_id", "action", "payload", "id_tags")
 _INSERT = OcppMessage.__table__.insert()  # Core executemany: no ORM bookkeeping per frame
+_SQLITE_INSERT = f"INSERT INTO ocpp_messages ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 def id_tags(payload: Any) -> str | None:
@@ -53,17 +56,27 @@ class Frame:
     payload: Any
 
     def row(self) -> dict[str, Any]:
-        return {
-            "station_id": self.station_id,
-            "at": self.at,
-            "direction": self.direction,
-            "message_type": self.message_type,
+        return dict(zip(_COLUMNS, self.values(), strict=True))
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.station_id,
+            self.at,
+            self.direction,
+            self.message_type,
             # A malformed frame may carry a number where the id or the action belongs.
-            "message_id": str(self.message_id)[:64] if self.message_id is not None else None,
-            "action": str(self.action)[:50] if self.action is not None else None,
-            "payload": self.payload,
-            "id_tags": id_tags(self.payload),
-        }
+            str(self.message_id)[:64] if self.message_id is not None else None,
+            str(self.action)[:50] if self.action is not None else None,
+            self.payload,
+            id_tags(self.payload),
+        )
+
+    def sqlite_row(self) -> tuple[Any, ...]:
+        """`values()` as SQLite stores them: `at` as UTC text (the format of SQLAlchemy's DATETIME, so time
+        filters compare alike), the payload as JSON text."""
+        station_id, at, direction, message_type, message_id, action, payload, tags = self.values()
+        stored_at = at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return (station_id, stored_at, direction, message_type, message_id, action, json.dumps(payload), tags)
 
 
 class MessageLog:
@@ -73,14 +86,16 @@ class MessageLog:
         self,
         db: Database,
         enabled: bool = True,
-        batch: int = 500,
+        batch: int = 1000,
         max_queued: int = 200_000,
+        linger: float = 0.05,
         write: Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]] | None = None,
     ) -> None:
         self.db = db
         self.write = write or self._write
         self.enabled = enabled
         self.batch = batch
+        self.linger = linger
         self.queue: asyncio.Queue[Frame] = asyncio.Queue(max_queued)
         self.dropped = 0
         self._writer: asyncio.Task[None] | None = None
@@ -108,21 +123,37 @@ class MessageLog:
     async def _write_forever(self) -> None:
         while True:
             frames = [await self.queue.get()]
+            if self.queue.qsize() < self.batch:
+                # Let a batch gather: one insert and one commit for many frames, not one per frame.
+                await asyncio.sleep(self.linger)
             while len(frames) < self.batch and not self.queue.empty():
                 frames.append(self.queue.get_nowait())
             try:
-                rows = [f.row() for f in frames]
-
-                async def insert_rows(conn: Any, rows: list[dict[str, Any]] = rows) -> None:
-                    await conn.execute(_INSERT, rows)
-                    await conn.commit()
-
-                await self.write(insert_rows)
+                await self.write(self._inserter(frames))
             except Exception:
                 LOGGER.exception("could not write %d OCPP log lines", len(frames))
             finally:
                 for _ in frames:
                     self.queue.task_done()
+
+    def _inserter(self, frames: list[Frame]) -> Callable[[Any], Awaitable[None]]:
+        """The write of a batch. On SQLite the rows go to the driver as they are stored (UTC text, JSON text):
+        SQLAlchemy's per-value conversions cost more than SQLite's insert itself."""
+        if self.db.dialect == "sqlite":
+            rows: list[Any] = [f.sqlite_row() for f in frames]
+
+            async def insert(conn: Any) -> None:
+                await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+                await conn.commit()
+
+        else:
+            rows = [f.row() for f in frames]
+
+            async def insert(conn: Any) -> None:
+                await conn.execute(_INSERT, rows)
+                await conn.commit()
+
+        return insert
 
     async def flush(self) -> None:
         """Wait until every queued frame is written (tests, shutdown)."""

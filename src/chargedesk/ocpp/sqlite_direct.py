@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from chargedesk.db import sqlite_pragmas
+from chargedesk.db import Prepared, sqlite_pragmas
 
 T = TypeVar("T")
 
@@ -42,6 +42,22 @@ class SqliteReader:
     async def scalar(self, statement: Any) -> Any:
         return self._conn().execute(statement).scalar()
 
+    def direct(self, prepared: Prepared, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a prepared SELECT on the sqlite3 cursor itself (see `Prepared`)."""
+        connection = self._conn()
+        sql, binds, results = prepared.compiled_for(connection.dialect)
+        values = []
+        for name, constant, process in binds:
+            value = params.get(name, constant)
+            values.append(process(value) if process is not None else value)
+        rows = connection.connection.driver_connection.execute(sql, values).fetchall()
+        if not any(results):
+            return rows
+        return [
+            tuple(value if process is None else process(value) for value, process in zip(row, results, strict=True))
+            for row in rows
+        ]
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
@@ -50,7 +66,8 @@ class SqliteReader:
 
 
 class SyncConnection:
-    """The AsyncConnection coroutines the gateway's writes use (`execute`, `scalar`, `commit`, `rollback`),
+    """The AsyncConnection coroutines the gateway's writes use (`execute`, `exec_driver_sql`, `scalar`, `commit`,
+    `rollback`),
     over a synchronous Core connection."""
 
     __slots__ = ("sync",)
@@ -63,6 +80,9 @@ class SyncConnection:
 
     async def scalar(self, statement: Any, *args: Any) -> Any:
         return self.sync.scalar(statement, *args)
+
+    async def exec_driver_sql(self, statement: str, *args: Any) -> Any:
+        return self.sync.exec_driver_sql(statement, *args)
 
     async def commit(self) -> None:
         self.sync.commit()

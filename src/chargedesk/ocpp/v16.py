@@ -4,14 +4,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import TypeConstraintViolationError
-from ocpp.routing import on
 from ocpp.v16 import ChargePoint as V16
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 from chargedesk.authorization import context, unknown_ids
 from chargedesk.db import utcnow
-from chargedesk.ocpp.connection import Connection
+from chargedesk.ocpp.connection import Connection, answers
 from chargedesk.stations import reported
 from chargedesk.transactions import service as transactions
 
@@ -61,7 +60,7 @@ class StationV16(Connection):
         """Run `work(conn)` as the gateway's writer (Gateway.write)."""
         return await self.gateway.write(work)
 
-    @on(Action.boot_notification)
+    @answers(Action.boot_notification)
     async def on_boot_notification(self, **boot: Any) -> call_result.BootNotification:
         await self.write(lambda conn: reported.record_boot(conn, self.id, _camel(boot), utcnow()))
         self.gateway.booted(self.id)
@@ -69,12 +68,12 @@ class StationV16(Connection):
             current_time=_now(), interval=self.gateway.settings.heartbeat_interval, status="Accepted"
         )
 
-    @on(Action.heartbeat)
+    @answers(Action.heartbeat)
     async def on_heartbeat(self) -> call_result.Heartbeat:
         await self.write(lambda conn: reported.record_heartbeat(conn, self.id, utcnow()))
         return call_result.Heartbeat(current_time=_now())
 
-    @on(Action.status_notification)
+    @answers(Action.status_notification)
     async def on_status_notification(
         self,
         connector_id: int,
@@ -103,11 +102,11 @@ class StationV16(Connection):
             await self.write(lambda conn: unknown_ids.record(conn, self.id, station.organization_id, id_tag))
         return auth
 
-    @on(Action.authorize)
+    @answers(Action.authorize)
     async def on_authorize(self, id_tag: str) -> call_result.Authorize:
         return call_result.Authorize(id_tag_info=_id_tag_info(await self._authorize(id_tag)))
 
-    @on(Action.start_transaction)
+    @answers(Action.start_transaction)
     async def on_start_transaction(
         self,
         connector_id: int,
@@ -132,7 +131,7 @@ class StationV16(Connection):
         )
         return call_result.StartTransaction(transaction_id=started.id, id_tag_info=_id_tag_info(auth))
 
-    @on(Action.stop_transaction)
+    @answers(Action.stop_transaction)
     async def on_stop_transaction(
         self,
         meter_stop: int,
@@ -155,7 +154,7 @@ class StationV16(Connection):
             info["status"] = "Accepted"
         return call_result.StopTransaction(id_tag_info=info)
 
-    @on(Action.meter_values)
+    @answers(Action.meter_values)
     async def on_meter_values(
         self, connector_id: int, meter_value: list[dict[str, Any]], transaction_id: int | None = None
     ) -> call_result.MeterValues:
@@ -164,18 +163,18 @@ class StationV16(Connection):
             await self.write(lambda conn: transactions.record_meter(conn, self.id, transaction_id, energy))
         return call_result.MeterValues()
 
-    @on(Action.data_transfer)
+    @answers(Action.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         if vendor_id in self.gateway.settings.ocpp_data_transfer_vendors:
             return call_result.DataTransfer(status="Accepted")
         return call_result.DataTransfer(status="UnknownVendorId")
 
-    @on(Action.diagnostics_status_notification)
+    @answers(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status: str) -> call_result.DiagnosticsStatusNotification:
         await self.write(lambda conn: reported.record_notification(conn, self.id, "diagnostics", status, utcnow()))
         return call_result.DiagnosticsStatusNotification()
 
-    @on(Action.firmware_status_notification)
+    @answers(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status: str) -> call_result.FirmwareStatusNotification:
         await self.write(lambda conn: reported.record_notification(conn, self.id, "firmware", status, utcnow()))
         return call_result.FirmwareStatusNotification()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.auth.deps import Principal
 from chargedesk.authorization.context import Authorization, normalize_id
+from chargedesk.db import Prepared
 from chargedesk.errors import NotFound
 from chargedesk.pagination import PageParams, fetch_page_newest_first
 from chargedesk.tokens.models import Token
@@ -18,12 +19,14 @@ from chargedesk.transactions.models import Transaction
 
 # What stations send on every session, as statements built once (values bound per call). `conn` is an
 # AsyncSession, an AsyncConnection or the gateway's SQLite connection; the writing functions commit.
-_FIND_START = select(Transaction.id, Transaction.authorization_status).where(
-    Transaction.station_id == bindparam("station_id"),
-    Transaction.connector_id == bindparam("connector_id"),
-    Transaction.id_tag == bindparam("id_tag"),
-    Transaction.meter_start == bindparam("meter_start"),
-    Transaction.started_at == bindparam("started_at"),
+_FIND_START = Prepared(
+    select(Transaction.id, Transaction.authorization_status).where(
+        Transaction.station_id == bindparam("station_id"),
+        Transaction.connector_id == bindparam("connector_id"),
+        Transaction.id_tag == bindparam("id_tag"),
+        Transaction.meter_start == bindparam("meter_start"),
+        Transaction.started_at == bindparam("started_at"),
+    )
 )
 _START = insert(Transaction).returning(Transaction.id)
 _OPEN = update(Transaction).where(
@@ -56,8 +59,8 @@ async def find_start(
         "meter_start": meter_start,
         "started_at": started_at,
     }
-    row = (await conn.execute(_FIND_START, params)).first()
-    return Started(row[0], row[1]) if row is not None else None
+    rows = await _FIND_START.all(conn, params)
+    return Started(*rows[0]) if rows else None
 
 
 async def start(
