@@ -13,11 +13,10 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import OperationalError
 
 from chargedesk.auth.passwords import verify_password
 from chargedesk.authorization.context import StationContexts
@@ -85,11 +84,8 @@ class Gateway:
         self.db = db
         sqlite = db.dialect == "sqlite"
         self.reader = SqliteReader(db.url) if sqlite else None
-        self.writer = SqliteWriter(db.url) if sqlite else None
+        self.writer = SqliteWriter(db.url, fallback=self._write_pooled) if sqlite else None
         self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
-        # SQLite has one writer: a second connection that tries to write sleeps in SQLite's busy handler (tens
-        # of milliseconds a try). Queueing the gateway's writes here instead keeps transactions fast.
-        self.write_lock: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
         self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
         self.connections: dict[str, StationV16] = {}
         # station id -> (password hash, SHA-256 of the password that verified against it): a reconnect storm
@@ -99,17 +95,15 @@ class Gateway:
         self.on_connect: list[Callable[[str], Awaitable[None]]] = []
 
     async def write(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `work(conn)` (Core statements; it commits) as the only gateway writer; on SQLite directly on this
-        thread, or through aiosqlite when another connection holds SQLite's write lock."""
-        async with self.write_lock:
-            if self.writer is not None:
-                try:
-                    return await self.writer.run(work)
-                except OperationalError as exc:
-                    if "locked" not in str(exc):
-                        raise
-            async with self.db.engine.connect() as conn:
-                return await work(conn)
+        """Run `work(conn)` (Core statements; it commits); returns once it is committed. On SQLite the gateway's
+        writer runs it on this thread, grouped with the other writes of the moment (SqliteWriter)."""
+        if self.writer is not None:
+            return cast(T, await self.writer.run(work))
+        return await self._write_pooled(work)
+
+    async def _write_pooled(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        async with self.db.engine.connect() as conn:
+            return await work(conn)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Any]:

@@ -3,15 +3,17 @@
 With aiosqlite every statement is a round trip to a worker thread and back; under load those hand-offs, not
 SQLite, bound Authorize and transaction throughput. An indexed read or a one-row write on a WAL database
 takes tens of microseconds, so the gateway runs them directly. Reads use an autocommit connection (each sees
-the latest commit, no snapshot is held). Writes are queued by the gateway's lock and run here with a short
-busy timeout: if another connection holds the write lock (an API import), `OperationalError` makes the
-gateway run the same work through aiosqlite instead, so the event loop never waits on SQLite's busy handler.
+the latest commit, no snapshot is held). Writes go through one writer with group commit (`SqliteWriter`);
+if another connection holds the write lock (an API import), they run through aiosqlite instead, so the
+event loop never waits on SQLite's busy handler.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 from chargedesk.db import Prepared, sqlite_pragmas
 
@@ -67,13 +69,14 @@ class SqliteReader:
 
 class SyncConnection:
     """The AsyncConnection coroutines the gateway's writes use (`execute`, `exec_driver_sql`, `scalar`, `commit`,
-    `rollback`),
-    over a synchronous Core connection."""
+    `rollback`) over a synchronous Core connection, inside the writer's batch: each write runs in its own
+    savepoint, so its `commit` releases the savepoint and its `rollback` undoes that write alone."""
 
-    __slots__ = ("sync",)
+    __slots__ = ("sync", "savepoint")
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, savepoint: Any) -> None:
         self.sync = connection
+        self.savepoint = savepoint
 
     async def execute(self, statement: Any, *args: Any) -> Any:
         return self.sync.execute(statement, *args)
@@ -85,32 +88,119 @@ class SyncConnection:
         return self.sync.exec_driver_sql(statement, *args)
 
     async def commit(self) -> None:
-        self.sync.commit()
+        if self.savepoint.is_active:
+            self.savepoint.commit()
 
     async def rollback(self) -> None:
-        self.sync.rollback()
+        if self.savepoint.is_active:
+            self.savepoint.rollback()
+        # what the write does next (a read after a conflict, say) runs in a savepoint of its own
+        self.savepoint = self.sync.begin_nested()
+
+
+Work = Callable[[Any], Awaitable[Any]]
 
 
 class SqliteWriter:
-    """One long-lived Core connection: a gateway write is its statements and a commit, nothing more (no ORM
-    session, no pool checkout)."""
+    """The gateway's only SQLite writer, with group commit.
 
-    def __init__(self, url: str, busy_timeout: float = 0.02) -> None:
+    A commit is the expensive part of a small write (the WAL append, and now and then a checkpoint), so the
+    writes asked for in the same moment (every station whose frame arrived in one turn of the event loop) run
+    in one transaction, each in its own savepoint, and one COMMIT makes them all durable before any of their
+    callers hears back. A write that fails is rolled back alone and its caller gets the error. If another
+    connection holds SQLite's write lock (an API import), `BEGIN IMMEDIATE` fails after `busy_timeout` and the
+    batch goes to `fallback` (aiosqlite, which waits on its own thread) one write at a time.
+    """
+
+    def __init__(self, url: str, fallback: Callable[[Work], Awaitable[Any]], busy_timeout: float = 0.02) -> None:
         self.engine = _engine(url, busy_timeout)
-        self._connection: SyncConnection | None = None
+        # The transaction is ours to open (BEGIN IMMEDIATE: the write lock up front), not the sqlite3 module's,
+        # so that savepoints nest inside it.
+        event.listen(self.engine, "connect", lambda dbapi, _record: setattr(dbapi, "isolation_level", None))
+        event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        self.fallback = fallback
+        self._connection: Connection | None = None
+        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._flushing = False
 
-    async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        if self._connection is None:
-            self._connection = SyncConnection(self.engine.connect())
-        connection = self._connection
+    def run(self, work: Work) -> "asyncio.Future[Any]":
+        """Queue `work(conn)`; the future has its result once the batch it ran in is committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.ensure_future(self._flush())
+        return future
+
+    async def _flush(self) -> None:
         try:
-            return await work(connection)
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._commit(batch)
         finally:
-            if connection.sync.in_transaction():  # the work failed, or forgot to commit
-                connection.sync.rollback()
+            self._flushing = False
+
+    async def _commit(self, batch: list[tuple[Work, "asyncio.Future[Any]"]]) -> None:
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        connection = self._connection
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            connection.begin()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                _fail(batch, exc)
+                return
+            for work, future in batch:
+                await _settle(future, self.fallback(work))
+            return
+        try:
+            for work, future in batch:
+                conn = SyncConnection(connection, connection.begin_nested())
+                try:
+                    result = await work(conn)
+                except Exception as exc:
+                    outcomes.append((future, None, exc))
+                    await conn.rollback()
+                else:
+                    outcomes.append((future, result, None))
+                if conn.savepoint.is_active:  # nothing after the write's commit, or it never committed
+                    conn.savepoint.rollback()
+            connection.commit()
+        except BaseException as exc:
+            if connection.in_transaction():
+                connection.rollback()
+            _fail(batch, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for future, result, error in outcomes:
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
     def close(self) -> None:
         if self._connection is not None:
-            self._connection.sync.close()
+            self._connection.close()
             self._connection = None
         self.engine.dispose()
+
+
+def _fail(batch: list[tuple[Work, "asyncio.Future[Any]"]], error: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)
+
+
+async def _settle(future: "asyncio.Future[Any]", outcome: Awaitable[Any]) -> None:
+    try:
+        result = await outcome
+    except Exception as exc:
+        if not future.done():
+            future.set_exception(exc)
+    else:
+        if not future.done():
+            future.set_result(result)
