@@ -49,7 +49,6 @@ def serve(
     demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database.")] = False,
 ) -> None:
     """Run the API, the portal and the OCPP gateway in one process (migrates first)."""
-    import uvicorn
 
     from chargedesk.app import create_app
     from chargedesk.migrations import upgrade
@@ -67,17 +66,11 @@ def serve(
             typer.echo("Loaded demo data.")
         typer.echo(f"Demo admin API key: {DEMO_ADMIN_KEY}")
         typer.echo(f"Demo portal login: {DEMO_LOGIN_EMAIL} / {DEMO_LOGIN_PASSWORD}")
-    from chargedesk.ocpp.gateway import uvicorn_options
+    from chargedesk.ocpp.gateway import run_server
 
     typer.echo(f"chargedesk on http://{settings.host}:{settings.port} (portal: /, API docs: /docs)")
     typer.echo(f"OCPP: ws://{settings.host}:{settings.port}/ocpp/<station id>")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        **uvicorn_options(settings),
-    )
+    run_server(create_app(settings), settings)
 
 
 @app.command()
@@ -87,10 +80,8 @@ def gateway(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run only the OCPP gateway (ws://HOST:PORT/ocpp/<station id>) on the shared database."""
-    import uvicorn
-
     from chargedesk.migrations import upgrade
-    from chargedesk.ocpp.gateway import create_gateway_app, uvicorn_options
+    from chargedesk.ocpp.gateway import create_gateway_app, run_server
 
     settings = get_settings().model_copy()
     if database_url:
@@ -99,13 +90,7 @@ def gateway(
     settings.port = port or settings.port
     upgrade(settings.database_url)
     typer.echo(f"chargedesk OCPP gateway on ws://{settings.host}:{settings.port}/ocpp/<station id>")
-    uvicorn.run(
-        create_gateway_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        **uvicorn_options(settings),
-    )
+    run_server(create_gateway_app(settings), settings)
 
 
 @app.command()

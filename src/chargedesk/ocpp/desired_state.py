@@ -20,7 +20,7 @@ _installed: dict[str, Any] = {}
 def install(gateway: Any, bus: Bus) -> None:
     """Wire the reconnect hook; the API's change hook uses the same bus."""
     _installed.update(gateway=gateway, bus=bus, db=gateway.db)
-    local_lists.install(bus, gateway.db)
+    local_lists.install(bus, gateway.db, gateway.read)
 
     async def on_connect(station_id: str) -> None:
         await apply(station_id)

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import gc
 import hashlib
 import logging
 import time
@@ -270,6 +271,25 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_timeout": settings.ocpp_ping_interval,
         "ws_per_message_deflate": False,
     }
+
+
+def tune_garbage_collector() -> None:
+    """For a process that holds thousands of station sockets (about 170 tracked objects each). With CPython's
+    default thresholds, 10,000 stations connecting make it run full collections over ~2 million objects again
+    and again (0.4 s each, the event loop stopped), and in steady load a full collection now and then stalls
+    every station's answer. What is alive at startup (modules, the app) is frozen out of every collection, and
+    the young generation is collected after 50,000 net allocations instead of 700; cyclic garbage is still
+    collected, full collections come far less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
+def run_server(app: Any, settings: Settings) -> None:
+    """Serve `app` (with the gateway) under uvicorn with the gateway's WebSocket settings."""
+    import uvicorn
+
+    tune_garbage_collector()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, **uvicorn_options(settings))
 
 
 def create_gateway_app(settings: Settings) -> Any:

@@ -8,6 +8,8 @@ may have cached an Accepted for it.
 
 import asyncio
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -27,8 +29,9 @@ _locks: dict[str, asyncio.Lock] = {}
 _LOCATION_OF = Prepared(select(ChargeStation.location_id).where(ChargeStation.id == bindparam("station_id")))
 
 
-def install(bus: Bus, db: Database) -> None:
-    _installed.update(bus=bus, db=db)
+def install(bus: Bus, db: Database, read: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> None:
+    """`read`: the gateway's reader (its cheap path for the check made at every connect)."""
+    _installed.update(bus=bus, db=db, read=read or db.sessionmaker)
 
 
 async def location_entries(session: AsyncSession, location_id: str) -> dict[str, dict[str, Any]]:
@@ -68,10 +71,11 @@ async def _sync(station_id: str, removed: bool, check_version: bool) -> str | No
     bus: Bus = _installed["bus"]
     if not bus.online(station_id):
         return None
+    async with _installed["read"]() as reader:
+        found = await _LOCATION_OF.all(reader, {"station_id": station_id})
+    if not found or found[0][0] is None:
+        return None  # not at a location: no list of ours to hold
     async with _installed["db"].sessionmaker() as session:
-        found = await _LOCATION_OF.all(session, {"station_id": station_id})
-        if not found or found[0][0] is None:
-            return None  # not at a location: no list of ours to hold
         state = await reported.state(session, station_id)
         await session.commit()  # no write transaction may stay open across the station's answers
         entries = await location_entries(session, found[0][0])

@@ -70,13 +70,15 @@ class SqliteReader:
 class SyncConnection:
     """The AsyncConnection coroutines the gateway's writes use (`execute`, `exec_driver_sql`, `scalar`, `commit`,
     `rollback`) over a synchronous Core connection, inside the writer's batch: each write runs in its own
-    savepoint, so its `commit` releases the savepoint and its `rollback` undoes that write alone."""
+    savepoint, so its `commit` releases the savepoint and its `rollback` undoes that write alone (what it does
+    next stays in the savepoint). The savepoint statements are plain SQL: one write at a time, one name."""
 
-    __slots__ = ("sync", "savepoint")
+    __slots__ = ("sync", "open")
 
-    def __init__(self, connection: Connection, savepoint: Any) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.sync = connection
-        self.savepoint = savepoint
+        connection.exec_driver_sql("SAVEPOINT gateway_write")
+        self.open = True
 
     async def execute(self, statement: Any, *args: Any) -> Any:
         return self.sync.execute(statement, *args)
@@ -88,14 +90,20 @@ class SyncConnection:
         return self.sync.exec_driver_sql(statement, *args)
 
     async def commit(self) -> None:
-        if self.savepoint.is_active:
-            self.savepoint.commit()
+        if self.open:
+            self.sync.exec_driver_sql("RELEASE gateway_write")
+            self.open = False
 
     async def rollback(self) -> None:
-        if self.savepoint.is_active:
-            self.savepoint.rollback()
-        # what the write does next (a read after a conflict, say) runs in a savepoint of its own
-        self.savepoint = self.sync.begin_nested()
+        if self.open:
+            self.sync.exec_driver_sql("ROLLBACK TO gateway_write")
+
+    def discard(self) -> None:
+        """Undo whatever the write left uncommitted."""
+        if self.open:
+            self.sync.exec_driver_sql("ROLLBACK TO gateway_write")
+            self.sync.exec_driver_sql("RELEASE gateway_write")
+            self.open = False
 
 
 Work = Callable[[Any], Awaitable[Any]]
@@ -156,16 +164,14 @@ class SqliteWriter:
             return
         try:
             for work, future in batch:
-                conn = SyncConnection(connection, connection.begin_nested())
+                conn = SyncConnection(connection)
                 try:
                     result = await work(conn)
                 except Exception as exc:
                     outcomes.append((future, None, exc))
-                    await conn.rollback()
                 else:
                     outcomes.append((future, result, None))
-                if conn.savepoint.is_active:  # nothing after the write's commit, or it never committed
-                    conn.savepoint.rollback()
+                conn.discard()  # a failed write, or one that never committed
             connection.commit()
         except BaseException as exc:
             if connection.in_transaction():
