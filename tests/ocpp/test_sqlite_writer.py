@@ -120,3 +120,18 @@ async def test_writes_wait_for_a_write_lock_held_elsewhere_off_the_event_loop(pa
         await db.dispose()
     assert used == [1, 1]
     assert rows(path) == {"held": 0, "x": 1, "y": 2, "z": 3}
+
+
+async def test_checkpoints_run_off_the_commit_path(path: Path) -> None:
+    writer = SqliteWriter(f"sqlite+aiosqlite:///{path}", fallback=no_fallback, checkpoint_interval=0.05)
+    try:
+        await writer.run(insert("k", 1))
+        assert writer.checkpoints == 0  # not on the commit
+        for _ in range(100):
+            if writer.checkpoints:
+                break
+            await asyncio.sleep(0.02)
+        assert writer.checkpoints >= 1  # the writer's own checkpoint, on a worker thread
+    finally:
+        writer.close()
+    assert rows(path) == {"k": 1}

@@ -9,6 +9,8 @@ event loop never waits on SQLite's busy handler.
 """
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -18,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from chargedesk.db import Prepared, sqlite_pragmas
 
 T = TypeVar("T")
+LOGGER = logging.getLogger("chargedesk.ocpp.sqlite")
 
 
 def _engine(url: str, busy_timeout: float, **kwargs: Any) -> Engine:
@@ -118,18 +121,34 @@ class SqliteWriter:
     callers hears back. A write that fails is rolled back alone and its caller gets the error. If another
     connection holds SQLite's write lock (an API import), `BEGIN IMMEDIATE` fails after `busy_timeout` and the
     batch goes to `fallback` (aiosqlite, which waits on its own thread) one write at a time.
+
+    Checkpoints (copying the WAL back into the database file, with an fsync) are not left to whichever commit
+    crosses SQLite's threshold, where they would stop the event loop for tens of milliseconds: this connection
+    never checkpoints, and after writes a passive checkpoint runs on a worker thread every
+    `checkpoint_interval` seconds.
     """
 
-    def __init__(self, url: str, fallback: Callable[[Work], Awaitable[Any]], busy_timeout: float = 0.02) -> None:
+    def __init__(
+        self,
+        url: str,
+        fallback: Callable[[Work], Awaitable[Any]],
+        busy_timeout: float = 0.02,
+        checkpoint_interval: float = 1.0,
+    ) -> None:
         self.engine = _engine(url, busy_timeout)
+        event.listen(self.engine, "connect", _writer_connection)
         # The transaction is ours to open (BEGIN IMMEDIATE: the write lock up front), not the sqlite3 module's,
         # so that savepoints nest inside it.
-        event.listen(self.engine, "connect", lambda dbapi, _record: setattr(dbapi, "isolation_level", None))
         event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         self.fallback = fallback
+        self.checkpoint_interval = checkpoint_interval
+        self.checkpoints = 0
         self._connection: Connection | None = None
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flushing = False
+        self._written = False
+        self._checkpointer: asyncio.Task[None] | None = None
+        self._checkpoint_connection: sqlite3.Connection | None = None
 
     def run(self, work: Work) -> "asyncio.Future[Any]":
         """Queue `work(conn)`; the future has its result once the batch it ran in is committed."""
@@ -141,6 +160,8 @@ class SqliteWriter:
         return future
 
     async def _flush(self) -> None:
+        if self._checkpointer is None or self._checkpointer.done():
+            self._checkpointer = asyncio.ensure_future(self._checkpoint_forever())
         try:
             while self._queue:
                 batch, self._queue = self._queue, []
@@ -173,6 +194,7 @@ class SqliteWriter:
                     outcomes.append((future, result, None))
                 conn.discard()  # a failed write, or one that never committed
             connection.commit()
+            self._written = True
         except BaseException as exc:
             if connection.in_transaction():
                 connection.rollback()
@@ -188,11 +210,38 @@ class SqliteWriter:
             else:
                 future.set_result(result)
 
+    async def _checkpoint_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.checkpoint_interval)
+            if self._written:
+                self._written = False
+                try:
+                    await asyncio.to_thread(self._checkpoint)
+                except sqlite3.Error as exc:  # SQLite retries at the next one
+                    LOGGER.warning("WAL checkpoint failed: %s", exc)
+
+    def _checkpoint(self) -> None:
+        if self._checkpoint_connection is None:
+            path = self.engine.url.database
+            self._checkpoint_connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._checkpoint_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.checkpoints += 1
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._checkpoint_connection is not None:
+            self._checkpoint_connection.close()
+            self._checkpoint_connection = None
         self.engine.dispose()
+
+
+def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _fail(batch: list[tuple[Work, "asyncio.Future[Any]"]], error: BaseException) -> None:
