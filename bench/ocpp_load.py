@@ -4,8 +4,10 @@ baseline (bench/baseline_server.py), with the same load. Prints one JSON object.
     .venv/bin/python bench/ocpp_load.py --stations 10000 --workers 4
 
 Phases per server: boot storm (every station connects, BootNotification, StatusNotification), idle hold
-(server RSS per station), Authorize for --seconds at --concurrency (throughput, p50/p99), full transactions
-(StartTransaction + StopTransaction) for --seconds. chargedesk runs with the message log on and off.
+(server RSS per station), Authorize for --seconds with --concurrency requests always outstanding (closed loop:
+the server's capacity, and its latency when saturated), full transactions (StartTransaction +
+StopTransaction) the same way, and Authorize at a steady --rate per second across all stations (open loop:
+the latency a card sees under that load). chargedesk runs with the message log on and off.
 """
 
 import argparse
@@ -149,7 +151,27 @@ async def worker(url: str, first: int, count: int) -> None:
                     if len(errors) < 50:
                         errors.append(repr(exc)[:200])
 
-        await asyncio.gather(*(run(k, command, end, latencies) for k in range(min(concurrency, len(clients)))))
+        async def one(client, t0: float, latencies: list[float]) -> None:
+            nonlocal failures
+            try:
+                await client.call("Authorize", {"idTag": f"T{client.id}"})
+                latencies.append(time.perf_counter() - t0)
+            except Exception as exc:
+                failures += 1
+                if len(errors) < 50:
+                    errors.append(repr(exc)[:200])
+
+        if command == "rate":  # open loop: `concurrency` Authorize per second, spread over every station
+            pending, start, n = [], time.perf_counter(), 0
+            while time.monotonic() < end:
+                due = start + n / concurrency
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
+                pending.append(asyncio.ensure_future(one(clients[n % len(clients)], time.perf_counter(), latencies)))
+                n += 1
+            await asyncio.gather(*pending)
+        else:
+            await asyncio.gather(*(run(k, command, end, latencies) for k in range(min(concurrency, len(clients)))))
         say(
             event=command,
             count=len(latencies),
@@ -260,14 +282,15 @@ def run_target(kind: str, args: argparse.Namespace, logging_on: bool = True) -> 
         rss_idle = rss_kib(server.pid)
         result["server_rss_kib"] = {"before": rss_before, "idle_with_stations": rss_idle}
         result["rss_kib_per_station"] = round((rss_idle - rss_before) / max(1, result["connections_held"]), 1)
-        for phase in ("auth", "tx"):
+        for phase in ("auth", "tx", "rate"):
+            load = args.rate if phase == "rate" else args.concurrency
             for w in workers:
-                w.stdin.write(f"{phase} {args.seconds} {max(1, args.concurrency // len(workers))}\n")
+                w.stdin.write(f"{phase} {args.seconds} {max(1, load // len(workers))}\n")
                 w.stdin.flush()
             answers = [json.loads(w.stdout.readline()) for w in workers]
             latencies = [x for a in answers for x in a["latencies"]]
             count = sum(a["count"] for a in answers)
-            name = "authorize" if phase == "auth" else "transactions"
+            name = {"auth": "authorize", "tx": "transactions", "rate": f"authorize_at_{args.rate}_per_second"}[phase]
             result[name] = {
                 "per_second": round(count / args.seconds, 1),
                 "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
@@ -292,18 +315,27 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--settle", type=float, default=5.0)
+    parser.add_argument("--rate", type=int, default=1000, help="Authorize/s of the open-loop latency phase")
     parser.add_argument("--skip-log-off", action="store_true")
     args = parser.parse_args()
     runs = [run_target("chargedesk", args, True), run_target("baseline", args)]
     if not args.skip_log_off:
         runs.append(run_target("chargedesk", args, False))
     chargedesk, baseline = runs[0], runs[1]
+    rate = f"authorize_at_{args.rate}_per_second"
     summary = {
+        "connections_held": chargedesk["connections_held"],
+        "boot_errors": chargedesk["boot_errors"],
+        "boot_storm_seconds": chargedesk["boot_storm_seconds"],
+        "rss_kib_per_station": chargedesk["rss_kib_per_station"],
         "authorize_vs_baseline": round(
             chargedesk["authorize"]["per_second"] / max(1e-9, baseline["authorize"]["per_second"]), 2
         ),
+        "authorize_p99_ms_saturated": chargedesk["authorize"]["p99_ms"],
+        f"{rate}_p99_ms": chargedesk[rate]["p99_ms"],
+        "transactions_per_second": chargedesk["transactions"]["per_second"],
     }
     if len(runs) > 2:
         off = runs[2]
