@@ -7,7 +7,7 @@ import typer
 
 from chargedesk.cli_common import DatabaseUrl
 from chargedesk.cli_common import database_url_or_default as _url
-from chargedesk.config import get_settings
+from chargedesk.config import Settings, get_settings
 from chargedesk.tokens.cli import tokens_app
 
 app = typer.Typer(help="chargedesk: a back office for charge point operators.", no_args_is_help=True)
@@ -41,16 +41,8 @@ async def _load_demo(url: str) -> bool:
         await db.dispose()
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Defaults to CHARGEDESK_HOST (127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Defaults to CHARGEDESK_PORT (8000).")] = None,
-    database_url: DatabaseUrl = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database.")] = False,
-) -> None:
-    """Run the API, the portal and the OCPP gateway in one process (migrates first)."""
-
-    from chargedesk.app import create_app
+def _migrated_settings(host: str | None, port: int | None, database_url: str | None) -> Settings:
+    """The settings with the command line's overrides, after migrating their database."""
     from chargedesk.migrations import upgrade
 
     settings = get_settings().model_copy()
@@ -59,6 +51,20 @@ def serve(
     settings.host = host or settings.host
     settings.port = port or settings.port
     upgrade(settings.database_url)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Defaults to CHARGEDESK_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to CHARGEDESK_PORT (8000).")] = None,
+    database_url: DatabaseUrl = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database.")] = False,
+) -> None:
+    """Run the API, the portal and the OCPP gateway in one process (migrates first)."""
+    from chargedesk.app import create_app
+
+    settings = _migrated_settings(host, port, database_url)
     if demo or settings.demo_data:
         from chargedesk.demo import DEMO_ADMIN_KEY, DEMO_LOGIN_EMAIL, DEMO_LOGIN_PASSWORD
 
@@ -80,15 +86,9 @@ def gateway(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run only the OCPP gateway (ws://HOST:PORT/ocpp/<station id>) on the shared database."""
-    from chargedesk.migrations import upgrade
     from chargedesk.ocpp.gateway import create_gateway_app, run_server
 
-    settings = get_settings().model_copy()
-    if database_url:
-        settings.database_url = database_url
-    settings.host = host or settings.host
-    settings.port = port or settings.port
-    upgrade(settings.database_url)
+    settings = _migrated_settings(host, port, database_url)
     typer.echo(f"chargedesk OCPP gateway on ws://{settings.host}:{settings.port}/ocpp/<station id>")
     run_server(create_gateway_app(settings), settings)
 

@@ -97,8 +97,7 @@ async def test_writes_wait_for_a_write_lock_held_elsewhere_off_the_event_loop(pa
 
     async def fallback(work: Any) -> Any:
         used.append(1)
-        async with db.engine.connect() as conn:
-            return await work(conn)
+        return await db.run(work)
 
     writer = SqliteWriter(url, fallback=fallback)
     holder = sqlite3.connect(path, isolation_level=None)

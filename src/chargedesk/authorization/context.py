@@ -1,8 +1,7 @@
 """Reads what the pure decision needs about a presented id at a station: the station's context (cached), then
 one indexed query for the token and its standing.
 
-`session` is an AsyncSession, or anything with the same `execute` / `scalar` coroutines (the gateway's
-synchronous SQLite reader).
+`session` is an AsyncSession, or the gateway's SQLite reader (the statements are `Prepared`).
 """
 
 import time

@@ -85,7 +85,7 @@ class Gateway:
         self.db = db
         sqlite = db.dialect == "sqlite"
         self.reader = SqliteReader(db.url) if sqlite else None
-        self.writer = SqliteWriter(db.url, fallback=self._write_pooled) if sqlite else None
+        self.writer = SqliteWriter(db.url, fallback=db.run) if sqlite else None
         self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
         self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
         self.connections: dict[str, StationV16] = {}
@@ -100,15 +100,11 @@ class Gateway:
         writer runs it on this thread, grouped with the other writes of the moment (SqliteWriter)."""
         if self.writer is not None:
             return cast(T, await self.writer.run(work))
-        return await self._write_pooled(work)
-
-    async def _write_pooled(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        async with self.db.engine.connect() as conn:
-            return await work(conn)
+        return await self.db.run(work)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Any]:
-        """Something with `execute` / `scalar` to read with: the SQLite reader, or a session."""
+        """What `Prepared.all` reads with: the SQLite reader, or a session."""
         if self.reader is not None:
             yield self.reader
             return

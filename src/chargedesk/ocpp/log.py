@@ -92,7 +92,7 @@ class MessageLog:
         write: Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]] | None = None,
     ) -> None:
         self.db = db
-        self.write = write or self._write
+        self.write = write or db.run
         self.enabled = enabled
         self.batch = batch
         self.linger = linger
@@ -139,19 +139,15 @@ class MessageLog:
     def _inserter(self, frames: list[Frame]) -> Callable[[Any], Awaitable[None]]:
         """The write of a batch. On SQLite the rows go to the driver as they are stored (UTC text, JSON text):
         SQLAlchemy's per-value conversions cost more than SQLite's insert itself."""
-        if self.db.dialect == "sqlite":
-            rows: list[Any] = [f.sqlite_row() for f in frames]
+        sqlite = self.db.dialect == "sqlite"
+        rows = [f.sqlite_row() if sqlite else f.row() for f in frames]
 
-            async def insert(conn: Any) -> None:
+        async def insert(conn: Any) -> None:
+            if sqlite:
                 await conn.exec_driver_sql(_SQLITE_INSERT, rows)
-                await conn.commit()
-
-        else:
-            rows = [f.row() for f in frames]
-
-            async def insert(conn: Any) -> None:
+            else:
                 await conn.execute(_INSERT, rows)
-                await conn.commit()
+            await conn.commit()
 
         return insert
 
@@ -175,10 +171,6 @@ class MessageLog:
             return int(result.rowcount or 0)
 
         return await self.write(prune)
-
-    async def _write(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
-        async with self.db.engine.connect() as conn:
-            return await work(conn)
 
 
 @dataclass

@@ -12,14 +12,13 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from chargedesk.db import Prepared, sqlite_pragmas
 
-T = TypeVar("T")
 LOGGER = logging.getLogger("chargedesk.ocpp.sqlite")
 
 
@@ -30,7 +29,7 @@ def _engine(url: str, busy_timeout: float, **kwargs: Any) -> Engine:
 
 
 class SqliteReader:
-    """`execute` / `scalar` coroutines (the subset of AsyncSession that reads use), answered synchronously."""
+    """An autocommit connection that `Prepared.all` runs its statements on directly (`direct`)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -40,12 +39,6 @@ class SqliteReader:
         if self._connection is None:
             self._connection = _engine(self.url, 10.0, isolation_level="AUTOCOMMIT").connect()
         return self._connection
-
-    async def execute(self, statement: Any, *args: Any) -> Any:
-        return self._conn().execute(statement, *args)
-
-    async def scalar(self, statement: Any) -> Any:
-        return self._conn().execute(statement).scalar()
 
     def direct(self, prepared: Prepared, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run a prepared SELECT on the sqlite3 cursor itself (see `Prepared`)."""
@@ -71,7 +64,7 @@ class SqliteReader:
 
 
 class SyncConnection:
-    """The AsyncConnection coroutines the gateway's writes use (`execute`, `exec_driver_sql`, `scalar`, `commit`,
+    """The AsyncConnection coroutines the gateway's writes use (`execute`, `exec_driver_sql`, `commit`,
     `rollback`) over a synchronous Core connection, inside the writer's batch: each write runs in its own
     savepoint, so its `commit` releases the savepoint and its `rollback` undoes that write alone (what it does
     next stays in the savepoint). The savepoint statements are plain SQL: one write at a time, one name."""
@@ -85,9 +78,6 @@ class SyncConnection:
 
     async def execute(self, statement: Any, *args: Any) -> Any:
         return self.sync.execute(statement, *args)
-
-    async def scalar(self, statement: Any, *args: Any) -> Any:
-        return self.sync.scalar(statement, *args)
 
     async def exec_driver_sql(self, statement: str, *args: Any) -> Any:
         return self.sync.exec_driver_sql(statement, *args)

@@ -32,9 +32,7 @@ _NEW_CONNECTOR = insert(ConnectorStatus)
 async def _set_state(conn: Any, station_id: str, values: dict[str, Any]) -> None:
     """Update the station's OCPP state row, creating it the first time."""
     if (await conn.execute(_STATE, {"b_station_id": station_id, **values})).rowcount == 0:
-        await conn.execute(
-            _NEW_STATE, {"station_id": station_id, "local_list_version": 0, "local_list_full_needed": True, **values}
-        )
+        await conn.execute(_NEW_STATE, {"station_id": station_id, **values})
 
 
 async def record_boot(conn: Any, station_id: str, boot: dict[str, Any], at: datetime) -> None:
