@@ -1,6 +1,7 @@
 """A real server on a free port (uvicorn in this process) and real WebSockets for the OCPP tests."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ class Server:
     url: str  # ws://127.0.0.1:PORT/ocpp
     api: httpx.AsyncClient  # http://127.0.0.1:PORT/api/v1 with an admin key
     app: Any
+    uvicorn: uvicorn.Server
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ async def server(db: Database, settings, admin) -> AsyncIterator[Server]:
         await asyncio.sleep(0.01)
     port = srv.servers[0].sockets[0].getsockname()[1]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", headers=admin.headers, timeout=30) as api:
-        yield Server(f"ws://127.0.0.1:{port}/ocpp", api, app)
+        yield Server(f"ws://127.0.0.1:{port}/ocpp", api, app, srv)
     srv.should_exit = True
     await task
 
@@ -116,3 +118,13 @@ async def add_token(db: Database, organization_id: str, uid: str, **fields: Any)
         session.add(token)
         await session.commit()
         return token.id
+
+
+async def answer(ws: Any) -> list:
+    """The next answer to us on a raw socket; the central system's own CALLs (its desired state) are accepted on
+    the way."""
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame[0] != 2:
+            return frame
+        await ws.send(json.dumps([3, frame[1], {"status": "Accepted"}]))
