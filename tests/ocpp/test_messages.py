@@ -1,8 +1,10 @@
 """The message log, and finding an unknown card's UID the way the seed describes."""
 
 import asyncio
+import gc
 from datetime import UTC, datetime, timedelta
 
+from chargedesk.ocpp.log import id_tags
 from chargedesk.ocpp.simulator import station
 from tests.ocpp.conftest import add_station
 
@@ -72,3 +74,11 @@ async def test_pagination_and_retention(server, admin, db):
     assert await log.cleanup(days=-1) >= 6
     assert await _messages(server, "CP-1") == []
     assert (await server.api.get("/charge-stations/NOPE/messages")).status_code == 404
+
+
+def test_id_tags_are_found_at_any_depth_without_leaving_garbage_for_the_cycle_collector():
+    payload = {"idTag": " 04aa ", "transactionData": [{"sampledValue": [{"idToken": "b1"}]}], "parentIdTag": "G"}
+    gc.collect()
+    found = [id_tags(payload) for _ in range(100)]
+    assert found[0] == " 04AA B1 G " and id_tags({"status": "Accepted"}) is None
+    assert gc.collect() == 0  # every frame is logged: a cycle per call would be garbage the collector must chase

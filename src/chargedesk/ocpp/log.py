@@ -29,20 +29,22 @@ _SQLITE_INSERT = f"INSERT INTO ocpp_messages ({', '.join(_COLUMNS)}) VALUES ({',
 def id_tags(payload: Any) -> str | None:
     """Every idTag / idToken value anywhere in the payload, as ' A B ' (upper-cased) for a LIKE filter."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in ID_TAG_KEYS and isinstance(item, str):
-                    found.append(item.strip().upper())
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(payload)
+    _collect_id_tags(payload, found)
     return f" {' '.join(found)} " if found else None
+
+
+def _collect_id_tags(value: Any, found: list[str]) -> None:
+    # A module-level function, not a closure that calls itself: such a closure is a reference cycle, garbage
+    # for the cycle collector twice per exchanged frame.
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ID_TAG_KEYS and isinstance(item, str):
+                found.append(item.strip().upper())
+            else:
+                _collect_id_tags(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_id_tags(item, found)
 
 
 @dataclass(slots=True)
