@@ -183,14 +183,15 @@ async def worker(url: str, first: int, count: int) -> None:
 
 # -- the driver ------------------------------------------------------------------------------------------------
 def prepare(db_url: str, stations: int) -> None:
-    """Register the stations and one token per station (T<station id>) in a fresh database."""
+    """Register the stations, ten to a (public) location as on real sites, and one token per station
+    (T<station id>) in a fresh database."""
     import asyncio as aio
 
     from sqlalchemy import insert
 
     from chargedesk.db import Database
     from chargedesk.migrations import upgrade
-    from chargedesk.models import ChargeStation, Organization, Token
+    from chargedesk.models import ChargeStation, Location, Organization, Token
 
     upgrade(db_url)
 
@@ -199,8 +200,16 @@ def prepare(db_url: str, stations: int) -> None:
         async with db.sessionmaker() as session:
             await session.execute(insert(Organization), [{"id": "org_bench", "root_id": "org_bench", "name": "Bench"}])
             ids = [f"BENCH{n:05d}" for n in range(1, stations + 1)]
+            site = {"organization_id": "org_bench", "address": "Bench 1", "city": "Utrecht", "country": "NLD"}
+            sites = [f"loc_bench{n:04d}" for n in range(-(-stations // 10))]
+            await session.execute(
+                insert(Location),
+                [{"id": i, "name": i, "latitude": 52.09, "longitude": 5.12, **site} for i in sites],
+            )
             base = {"organization_id": "org_bench", "configuration": {}, "custom_groups": [], "evses": []}
-            await session.execute(insert(ChargeStation), [{"id": i, **base} for i in ids])
+            await session.execute(
+                insert(ChargeStation), [{"id": i, "location_id": sites[n // 10], **base} for n, i in enumerate(ids)]
+            )
             tokens = [
                 {
                     "id": f"tok_{i}",

@@ -122,3 +122,33 @@ async def test_private_list_reaches_the_station(server, admin, db):
         await fresh.boot()
         await _until(lambda: fresh.local_list == {"22222222": {"status": "Accepted", "parent_id_tag": "G1"}})
         assert [p["update_type"] for a, p in fresh.received if a == "SendLocalList"] == ["Full"]
+
+
+async def test_at_reconnect_only_a_station_with_a_list_to_hold_or_to_drop_gets_one(server, admin, db):
+    org = admin.organization_id
+    public = await add_location(db, org)
+    await add_station(db, org, "CP-PUB", location_id=public)
+    async with station(server.url, "CP-PUB") as sim:  # a public location: nothing beyond the desired state
+        await sim.boot()
+        await _until(lambda: any(a == "ChangeAvailability" for a, _ in sim.received))
+        await asyncio.sleep(0.3)
+        assert {a for a, _ in sim.received} == {"ChangeAvailability"}
+
+    location_id = await add_location(db, org)
+    await add_station(db, org, "CP-GONE", location_id=location_id)
+    token = await add_token(db, org, "33333333")
+    async with db.sessionmaker() as session:
+        session.add(LocationAuthorizedToken(location_id=location_id, token_id=token))
+        await session.commit()
+    async with station(server.url, "CP-GONE") as sim:  # a private location: its list at connect
+        await sim.boot()
+        await _until(lambda: sim.local_list == {"33333333": {"status": "Accepted"}})
+    async with db.sessionmaker() as session:  # the list is emptied while the station is away
+        await session.delete(await session.get(LocationAuthorizedToken, (location_id, token)))
+        await session.commit()
+    await local_lists.location_list_changed(location_id, removed=True)
+    async with station(server.url, "CP-GONE") as sim:
+        sim.local_list = {"33333333": {"status": "Accepted"}}  # what it kept from before
+        await sim.boot()
+        await _until(lambda: any(a == "SendLocalList" for a, _ in sim.received))
+        await _until(lambda: sim.local_list == {})

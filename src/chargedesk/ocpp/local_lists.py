@@ -12,13 +12,14 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargedesk.authorization import context
 from chargedesk.db import Database, Prepared
 from chargedesk.locations.models import LocationAuthorizedCustomer, LocationAuthorizedToken
 from chargedesk.ocpp.bus import Bus, CallFailed, StationOffline
+from chargedesk.ocpp.models import StationOcppState
 from chargedesk.stations import reported
 from chargedesk.stations.models import ChargeStation
 from chargedesk.tokens.models import Token
@@ -26,7 +27,19 @@ from chargedesk.tokens.models import Token
 LOGGER = logging.getLogger("chargedesk.ocpp.local_lists")
 _installed: dict[str, Any] = {}
 _locks: dict[str, asyncio.Lock] = {}
-_LOCATION_OF = Prepared(select(ChargeStation.location_id).where(ChargeStation.id == bindparam("station_id")))
+_at_location = ChargeStation.location_id
+# The station's location, whether that location has a list, and whether the station holds a list of ours: at
+# every connect, so that a station at a public location (the usual case) costs one indexed read.
+_LIST_FACTS = Prepared(
+    select(
+        _at_location,
+        or_(
+            exists().where(LocationAuthorizedToken.location_id == _at_location),
+            exists().where(LocationAuthorizedCustomer.location_id == _at_location),
+        ),
+        exists().where(StationOcppState.station_id == ChargeStation.id, StationOcppState.local_list.is_not(None)),
+    ).where(ChargeStation.id == bindparam("station_id"))
+)
 
 
 def install(bus: Bus, db: Database, read: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> None:
@@ -72,13 +85,16 @@ async def _sync(station_id: str, removed: bool, check_version: bool) -> str | No
     if not bus.online(station_id):
         return None
     async with _installed["read"]() as reader:
-        found = await _LOCATION_OF.all(reader, {"station_id": station_id})
+        found = await _LIST_FACTS.all(reader, {"station_id": station_id})
     if not found or found[0][0] is None:
         return None  # not at a location: no list of ours to hold
+    location_id, location_has_list, station_holds_list = found[0]
+    if not location_has_list and not station_holds_list:
+        return None  # a public location, and the station holds nothing of ours
     async with _installed["db"].sessionmaker() as session:
         state = await reported.state(session, station_id)
         await session.commit()  # no write transaction may stay open across the station's answers
-        entries = await location_entries(session, found[0][0])
+        entries = await location_entries(session, location_id)
         if not entries and not state.local_list:
             await session.commit()
             return None  # a public location, and the station holds nothing of ours
