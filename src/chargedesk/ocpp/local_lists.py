@@ -27,15 +27,14 @@ from chargedesk.tokens.models import Token
 LOGGER = logging.getLogger("chargedesk.ocpp.local_lists")
 _installed: dict[str, Any] = {}
 _locks: dict[str, asyncio.Lock] = {}
-_at_location = ChargeStation.location_id
 # The station's location, whether that location has a list, and whether the station holds a list of ours: at
 # every connect, so that a station at a public location (the usual case) costs one indexed read.
 _LIST_FACTS = Prepared(
     select(
-        _at_location,
+        ChargeStation.location_id,
         or_(
-            exists().where(LocationAuthorizedToken.location_id == _at_location),
-            exists().where(LocationAuthorizedCustomer.location_id == _at_location),
+            exists().where(LocationAuthorizedToken.location_id == ChargeStation.location_id),
+            exists().where(LocationAuthorizedCustomer.location_id == ChargeStation.location_id),
         ),
         exists().where(StationOcppState.station_id == ChargeStation.id, StationOcppState.local_list.is_not(None)),
     ).where(ChargeStation.id == bindparam("station_id"))
