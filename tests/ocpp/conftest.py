@@ -120,7 +120,7 @@ async def add_token(db: Database, organization_id: str, uid: str, **fields: Any)
         return token.id
 
 
-async def answer(ws: Any) -> list:
+async def next_answer(ws: Any) -> list:
     """The next answer to us on a raw socket; the central system's own CALLs (its desired state) are accepted on
     the way."""
     while True:

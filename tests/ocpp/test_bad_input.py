@@ -8,12 +8,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from chargedesk.ocpp.simulator import station
-from tests.ocpp.conftest import add_station, answer
+from tests.ocpp.conftest import add_station, next_answer
 
 
 async def _ask(ws, frame: str) -> list:
     await ws.send(frame)
-    return await answer(ws)
+    return await next_answer(ws)
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def test_callresult_for_an_unknown_id_is_ignored(ws):
 async def test_oversized_frame_closes_with_1009(ws, server):
     await ws.send(json.dumps([2, "big", "DataTransfer", {"vendorId": "x", "data": "x" * 10_000}]))
     with pytest.raises(ConnectionClosed) as closed:
-        await answer(ws)
+        await next_answer(ws)
     assert closed.value.rcvd.code == 1009
     async with station(server.url, "CP-GOOD") as sim:  # the server is up
         assert (await sim.boot()).status == "Accepted"
@@ -74,7 +74,7 @@ async def test_a_thousand_garbage_frames(ws, server):
             await ws.send(frame)
             if not frame.startswith("[3"):
                 expected += 1
-        answers = [await answer(ws) for _ in range(expected)]
+        answers = [await next_answer(ws) for _ in range(expected)]
         assert all(a[0] == 4 for a in answers)
         assert (await _ask(ws, '[2, "still-here", "Heartbeat", {}]'))[:2] == [3, "still-here"]
         assert (await other.boot()).status == "Accepted"
@@ -97,8 +97,8 @@ async def test_data_transfer_is_unknown_vendor_unless_configured(ws):
 
 async def test_a_refusal_raised_by_a_handler_names_its_cause_and_is_logged_with_the_action(ws, server):
     begin = {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "soon"}
-    answer = await _ask(ws, json.dumps([2, "t1", "StartTransaction", begin]))
-    assert answer == [4, "t1", "TypeConstraintViolation", "timestamp is not an ISO 8601 date-time", {}]
+    reply = await _ask(ws, json.dumps([2, "t1", "StartTransaction", begin]))
+    assert reply == [4, "t1", "TypeConstraintViolation", "timestamp is not an ISO 8601 date-time", {}]
     await server.app.state.gateway.log.flush()
     logged = (await server.api.get("/charge-stations/CP-BAD/messages", params={"message_type": "CALLERROR"})).json()
     (error,) = [m for m in logged["items"] if m["message_id"] == "t1"]
@@ -108,10 +108,10 @@ async def test_a_refusal_raised_by_a_handler_names_its_cause_and_is_logged_with_
 
 async def test_an_integer_beyond_32_bits_is_refused_by_name_and_the_connection_lives_on(ws, server):
     status = {"connectorId": 10**30, "errorCode": "NoError", "status": "Available"}
-    answer = await _ask(ws, json.dumps([2, "huge", "StatusNotification", status]))
-    assert answer == [4, "huge", "TypeConstraintViolation", "connectorId is not a 32-bit integer", {}]
+    reply = await _ask(ws, json.dumps([2, "huge", "StatusNotification", status]))
+    assert reply == [4, "huge", "TypeConstraintViolation", "connectorId is not a 32-bit integer", {}]
     meter = {"connectorId": 1, "meterValue": [{"timestamp": "2026-11-01T00:00:00Z", "sampledValue": [{"value": "1"}]}]}
-    answer = await _ask(ws, json.dumps([2, "huge-2", "MeterValues", meter | {"transactionId": 2**31}]))
-    assert answer[:4] == [4, "huge-2", "TypeConstraintViolation", "transactionId is not a 32-bit integer"]
+    reply = await _ask(ws, json.dumps([2, "huge-2", "MeterValues", meter | {"transactionId": 2**31}]))
+    assert reply[:4] == [4, "huge-2", "TypeConstraintViolation", "transactionId is not a 32-bit integer"]
     assert (await _ask(ws, json.dumps([2, "fits", "MeterValues", meter | {"transactionId": 2**31 - 1}])))[0] == 3
     assert (await _ask(ws, '[2, "ok", "Heartbeat", {}]'))[:2] == [3, "ok"]

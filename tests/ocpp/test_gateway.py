@@ -10,7 +10,7 @@ from websockets.exceptions import InvalidStatus
 from chargedesk.ocpp.gateway import StationSocketProtocol
 from chargedesk.ocpp.simulator import station
 from chargedesk.stations.models import ChargeStation
-from tests.ocpp.conftest import add_station, answer
+from tests.ocpp.conftest import add_station, next_answer
 
 
 async def _status(url: str, **kwargs) -> int:
@@ -86,7 +86,7 @@ async def test_the_socket_is_read_without_a_pause_per_frame_and_paused_once_fram
     await add_station(db, admin.organization_id, "CP-FLOW")
     async with connect(f"{server.url}/CP-FLOW", subprotocols=["ocpp1.6"], ping_interval=None) as ws:
         await ws.send('[2, "first", "Heartbeat", {}]')
-        assert (await answer(ws))[:2] == [3, "first"]
+        assert (await next_answer(ws))[:2] == [3, "first"]
         protocol = _station_socket(server)
         pauses = []
         pause = protocol.transport.pause_reading
@@ -94,13 +94,13 @@ async def test_the_socket_is_read_without_a_pause_per_frame_and_paused_once_fram
 
         for n in range(30):  # one CALL at a time, as stations talk: reading never stops
             await ws.send(f'[2, "one-{n}", "Heartbeat", {{}}]')
-            assert (await answer(ws))[:2] == [3, f"one-{n}"]
+            assert (await next_answer(ws))[:2] == [3, f"one-{n}"]
         assert pauses == []
 
         # A flood: 300 frames in one write. Reading stops once `window` frames wait, resumes as they are
         # answered, and every frame is answered in order.
         await asyncio.gather(*(ws.send(f'[2, "flood-{n}", "Heartbeat", {{}}]') for n in range(300)))
-        answers = [(await answer(ws))[1] for _ in range(300)]
+        answers = [(await next_answer(ws))[1] for _ in range(300)]
         assert answers == [f"flood-{n}" for n in range(300)]
         assert pauses and all(size >= StationSocketProtocol.window for size in pauses)
         assert not protocol.read_paused

@@ -1,5 +1,5 @@
 """The gateway's SQLite writer: group commit, one failing write undone alone, the fallback when the write lock
-is held elsewhere, reads on the writer's connection between batches."""
+is held elsewhere."""
 
 import asyncio
 import sqlite3
@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, literal_column, select, table, text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
-from chargedesk.db import Database, Prepared
-from chargedesk.ocpp.sqlite_direct import SqliteReader, SqliteWriter
+from chargedesk.db import Database
+from chargedesk.ocpp.sqlite_direct import SqliteWriter
 
 INSERT = text("INSERT INTO readings (k, v) VALUES (:k, :v)")
 
@@ -134,36 +134,3 @@ async def test_checkpoints_run_off_the_commit_path(path: Path) -> None:
     finally:
         writer.close()
     assert rows(path) == {"k": 1}
-
-
-async def test_reads_share_the_writers_connection_between_batches_and_never_see_an_open_one(path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{path}"
-    writer = SqliteWriter(url, fallback=no_fallback)
-    reader = SqliteReader(url, writer)
-    values = Prepared(
-        select(literal_column("v")).select_from(table("readings")).where(literal_column("k") == bindparam("k"))
-    )
-    read_inside: list[Any] = []
-    started = asyncio.Event()
-    release = asyncio.Event()
-
-    async def slow(conn: Any) -> None:
-        await conn.execute(INSERT, {"k": "slow", "v": 7})
-        started.set()
-        await release.wait()  # the batch stays open while other tasks run
-        await conn.commit()
-
-    try:
-        await writer.run(insert("a", 1))
-        assert reader.direct(values, {"k": "a"}) == [(1,)]
-        assert reader._connection is None  # read on the writer's connection: no connection of its own
-        pending = writer.run(slow)
-        await started.wait()
-        read_inside.append(reader.direct(values, {"k": "slow"}))
-        release.set()
-        await pending
-        assert reader.direct(values, {"k": "slow"}) == [(7,)]
-    finally:
-        reader.close()
-        writer.close()
-    assert read_inside == [[]]  # the open batch's row was not visible: the read went to a connection of its own

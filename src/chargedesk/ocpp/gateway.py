@@ -85,8 +85,8 @@ class Gateway:
         self.settings = settings
         self.db = db
         sqlite = db.dialect == "sqlite"
+        self.reader = SqliteReader(db.url) if sqlite else None
         self.writer = SqliteWriter(db.url, fallback=db.run) if sqlite else None
-        self.reader = SqliteReader(db.url, self.writer) if sqlite else None
         self.station_contexts = StationContexts(settings.ocpp_context_cache_seconds)
         self.log = MessageLog(db, enabled=settings.message_log_enabled, write=self.write)
         self.connections: dict[str, StationV16] = {}

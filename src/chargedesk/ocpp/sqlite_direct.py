@@ -2,11 +2,8 @@
 
 With aiosqlite every statement is a round trip to a worker thread and back; under load those hand-offs, not
 SQLite, bound Authorize and transaction throughput. An indexed read or a one-row write on a WAL database
-takes tens of microseconds, so the gateway runs them directly. Reads run in autocommit (each sees the latest
-commit, no snapshot is held) on the writer's own connection whenever no batch is open on it: a commit by any
-other connection makes SQLite drop a connection's page cache, so with the gateway writing all the time a
-token lookup on a connection of its own costs 24 µs instead of 9. Writes go through one writer with group
-commit (`SqliteWriter`);
+takes tens of microseconds, so the gateway runs them directly. Reads use an autocommit connection (each sees
+the latest commit, no snapshot is held). Writes go through one writer with group commit (`SqliteWriter`);
 if another connection holds the write lock (an API import), they run through aiosqlite instead, so the
 event loop never waits on SQLite's busy handler.
 """
@@ -32,17 +29,13 @@ def _engine(url: str, busy_timeout: float, **kwargs: Any) -> Engine:
 
 
 class SqliteReader:
-    """What `Prepared.all` runs its statements on directly (`direct`): the writer's connection between its
-    batches, else an autocommit connection of its own."""
+    """An autocommit connection that `Prepared.all` runs its statements on directly (`direct`)."""
 
-    def __init__(self, url: str, writer: "SqliteWriter | None" = None) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.writer = writer
         self._connection: Any = None
 
     def _conn(self) -> Any:
-        if self.writer is not None and (idle := self.writer.idle_connection()) is not None:
-            return idle
         if self._connection is None:
             self._connection = _engine(self.url, 10.0, isolation_level="AUTOCOMMIT").connect()
         return self._connection
@@ -146,12 +139,6 @@ class SqliteWriter:
         self._written = False
         self._checkpointer: asyncio.Task[None] | None = None
         self._checkpoint_connection: sqlite3.Connection | None = None
-
-    def idle_connection(self) -> Connection | None:
-        """The writer's connection when no batch is open on it (reads there see only committed rows)."""
-        if self._connection is None:
-            self._connection = self.engine.connect()
-        return None if self._connection.in_transaction() else self._connection
 
     def run(self, work: Work) -> "asyncio.Future[Any]":
         """Queue `work(conn)`; the future has its result once the batch it ran in is committed."""
